@@ -1,0 +1,15 @@
+#!/bin/sh
+# Regenerates src/gen/ from proto/. Needs protoc (Debian: protobuf-compiler).
+# ts-proto "generic-definitions" emits plain service descriptors with no gRPC
+# import, so the CLI's lean client and the grpc-js server share one file.
+set -eu
+cd "$(dirname "$0")/.."
+out=${1:-src/gen}
+rm -rf "$out" && mkdir -p "$out"
+protoc \
+  --plugin=protoc-gen-ts_proto=scripts/protoc-gen-ts_proto \
+  --ts_proto_out="$out" \
+  --ts_proto_opt=outputServices=generic-definitions,importSuffix=.ts,forceLong=number,esModuleInterop=true,useOptionals=none,outputJsonMethods=false,outputPartialMethods=true,env=both,fileSuffix= \
+  -I proto \
+  $(find proto -name '*.proto' | sort)
+deno fmt --quiet "$out" >/dev/null 2>&1 || true

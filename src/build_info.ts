@@ -1,0 +1,2 @@
+// Filled in by the release workflow before `deno compile`; empty from source.
+export const BUILD_COMMIT = "";

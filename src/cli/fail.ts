@@ -1,0 +1,46 @@
+// The single way the CLI reports a failure: one `error: …` line, the problems
+// found, a hint saying what to do, and the exit code. No stack traces, except
+// the cause chain with --debug.
+import { formatDiagnostic, StigmerError, ValidationError } from "../errors.ts";
+import { colors, writeErr } from "./output.ts";
+
+let debug = false;
+
+export function setDebug(enabled: boolean): void {
+  debug = enabled;
+}
+
+function message(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export function reportError(err: unknown): number {
+  const c = colors();
+  if (err instanceof ValidationError) {
+    writeErr(`${c.red("error:")} ${err.message}`);
+    for (const d of err.diagnostics) writeErr(`  ${formatDiagnostic(d)}`);
+  } else if (err instanceof Deno.errors.NotCapable) {
+    writeErr(`${c.red("error:")} ${message(err)}`);
+    writeErr(`${c.dim("hint:")} grant that permission to deno (see the README's permission table)`);
+    return 1;
+  } else {
+    writeErr(`${c.red("error:")} ${message(err)}`);
+  }
+  if (err instanceof StigmerError && err.hint) writeErr(`${c.dim("hint:")} ${err.hint}`);
+  if (debug) {
+    let cause = err instanceof Error ? err.cause : undefined;
+    while (cause) {
+      writeErr(`${c.dim("caused by:")} ${message(cause)}`);
+      if (cause instanceof Error && cause.stack) writeErr(c.dim(cause.stack));
+      cause = cause instanceof Error ? cause.cause : undefined;
+    }
+    if (err instanceof Error && err.stack) writeErr(c.dim(err.stack));
+  }
+  return err instanceof StigmerError ? err.exitCode : 1;
+}
+
+/** Prints the error and exits with its code. */
+export function fail(err: unknown): never {
+  Deno.exit(reportError(err));
+}

@@ -1,0 +1,37 @@
+// Entry point logic: the hidden daemon command and `--version` skip the
+// command parser entirely; everything else goes through commander.
+import { VERSION } from "../version.ts";
+import { EXIT_USAGE } from "../errors.ts";
+
+export const DAEMON_COMMAND = "__daemon";
+
+function isCommanderError(err: unknown): err is { code: string; exitCode: number } {
+  return typeof err === "object" && err !== null && "code" in err &&
+    String((err as { code: unknown }).code).startsWith("commander.");
+}
+
+export async function main(args: string[]): Promise<number> {
+  if (args[0] === DAEMON_COMMAND) {
+    const { runDaemon } = await import("../daemon/main.ts");
+    return await runDaemon(args.slice(1));
+  }
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+    console.log(VERSION);
+    return 0;
+  }
+  const { buildProgram } = await import("./program.ts");
+  try {
+    await buildProgram().parseAsync(args, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (isCommanderError(err)) {
+      // Help and version exit 0; every other parser error is a usage error.
+      if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code)) {
+        return 0;
+      }
+      return EXIT_USAGE;
+    }
+    const { reportError } = await import("./fail.ts");
+    return reportError(err);
+  }
+}

@@ -1,0 +1,71 @@
+// The command that starts the daemon: the same program re-executed, so the
+// daemon is always the version of the CLI that started it (SPEC §1).
+//  - compiled by `deno compile`: the binary itself, which carries its permissions;
+//  - from source or a URL: `deno run` of the same main module and config, with
+//    the daemon's own narrow permissions.
+import { type DaemonArgs, daemonArgv } from "../../daemon/args.ts";
+
+export const DAEMON_COMMAND = "__daemon";
+
+export interface LaunchContext {
+  execPath: string;
+  mainModule: string; // file:// or https:// URL
+  compiled: boolean;
+}
+
+export function currentLaunchContext(): LaunchContext {
+  const execPath = Deno.execPath();
+  return {
+    execPath,
+    mainModule: Deno.mainModule,
+    compiled: !/(^|[\/\\])deno(\.exe)?$/.test(execPath),
+  };
+}
+
+function hostOf(listen: string): string {
+  return listen.slice(0, listen.lastIndexOf(":"));
+}
+
+/** The daemon's permissions: its data dir, its loopback port, the LLM's host. */
+export function daemonPermissions(args: DaemonArgs, extraRead: string[] = []): string[] {
+  const port = Number(args.listen.slice(args.listen.lastIndexOf(":") + 1));
+  const listen = port === 0 ? hostOf(args.listen) : args.listen;
+  const net = [listen];
+  try {
+    net.push(new URL(args.llmBaseUrl).host);
+  } catch { /* an invalid URL fails at run time with a clear message */ }
+  return [
+    `--allow-read=${[args.dataDir, ...extraRead].join(",")}`,
+    `--allow-write=${args.dataDir}`,
+    `--allow-net=${net.join(",")}`,
+    // grpc-js reads its GRPC_* tuning variables; the API key variable if any.
+    `--allow-env=GRPC_*,NODE_*,STIGMER_*${args.llmApiKeyEnv ? `,${args.llmApiKeyEnv}` : ""}`,
+  ];
+}
+
+export function daemonCommandLine(
+  launch: LaunchContext,
+  args: DaemonArgs,
+  extraRead: string[] = [],
+): { command: string; args: string[] } {
+  if (launch.compiled) {
+    return { command: launch.execPath, args: [DAEMON_COMMAND, ...daemonArgv(args)] };
+  }
+  const main = launch.mainModule;
+  const configFlag = main.startsWith("file:")
+    ? ["--config", new URL("./deno.json", main).pathname]
+    : ["--import-map", new URL("./deno.json", main).href];
+  return {
+    command: launch.execPath,
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      ...configFlag,
+      ...daemonPermissions(args, extraRead),
+      main.startsWith("file:") ? new URL(main).pathname : main,
+      DAEMON_COMMAND,
+      ...daemonArgv(args),
+    ],
+  };
+}

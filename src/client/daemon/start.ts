@@ -1,0 +1,150 @@
+// Spawns the daemon detached and waits until it serves, watching the child:
+// if it exits or does not get ready in time, the user gets the reason, the
+// log's path and its last lines (SPEC §6, steps 2–4).
+import type { LocalBackendConfig } from "../../config/config.ts";
+import { type DataPaths, dataPaths } from "../../config/paths.ts";
+import { readDaemonInfo } from "../../model/daemon_info.ts";
+import { BackendUnavailableError } from "../../errors.ts";
+import { DaemonExit } from "../../daemon/exit_codes.ts";
+import type { DaemonArgs } from "../../daemon/args.ts";
+import { tailLines } from "../../daemon/log.ts";
+import { currentLaunchContext, daemonCommandLine } from "./command_line.ts";
+import { type LiveDaemon, probe } from "./probe.ts";
+import type { Progress } from "./progress.ts";
+
+const POLL_MS = 10;
+
+export function daemonArgsFor(local: LocalBackendConfig, reportVersion?: string): DaemonArgs {
+  return {
+    dataDir: local.dataDir,
+    listen: local.endpoint,
+    idleTimeoutMs: local.idleTimeoutMs,
+    llmProvider: local.llm.provider,
+    llmModel: local.llm.model,
+    llmBaseUrl: local.llm.baseUrl,
+    llmApiKeyEnv: local.llm.apiKeyEnv,
+    logLevel: "info",
+    reportVersion,
+  };
+}
+
+function logExcerpt(paths: DataPaths): string {
+  const lines = tailLines(paths.daemonLog, 10);
+  return lines.length > 0
+    ? `\nlast lines of ${paths.daemonLog}:\n${lines.map((l) => `  ${l}`).join("\n")}`
+    : `\n(${paths.daemonLog} is empty)`;
+}
+
+function startFailure(code: number, local: LocalBackendConfig, paths: DataPaths): Error {
+  const port = local.endpoint.slice(local.endpoint.lastIndexOf(":") + 1);
+  const host = local.endpoint.slice(0, local.endpoint.lastIndexOf(":"));
+  if (code === DaemonExit.ADDRESS_IN_USE) {
+    return new BackendUnavailableError(
+      `cannot start the local daemon: port ${port} on ${host} is in use by another program`,
+      {
+        hint: `choose another port: stigmer config set backend.local.endpoint ${host}:${
+          Number(port) + 1
+        }   (or ${host}:0 for any free port)`,
+      },
+    );
+  }
+  if (code === DaemonExit.DATA_DIR) {
+    return new BackendUnavailableError(
+      `cannot start the local daemon: cannot use ${paths.dataDir}`,
+      {
+        hint: "check its permissions, or set backend.local.data_dir to a writable directory",
+      },
+    );
+  }
+  return new BackendUnavailableError(
+    `the local daemon failed to start (exit code ${code})${logExcerpt(paths)}`,
+    { hint: `see the whole log: stigmer server logs   (${paths.daemonLog})` },
+  );
+}
+
+/** Reads new "phase:" lines from the log and shows them. */
+function phaseReader(paths: DataPaths, progress: Progress) {
+  let shown = 0;
+  return () => {
+    const phases = tailLines(paths.daemonLog, 200)
+      .map((line) => /\bphase: (.*)$/.exec(line)?.[1])
+      .filter((p): p is string => p !== undefined);
+    for (; shown < phases.length; shown++) progress.phase(phases[shown]);
+  };
+}
+
+export async function spawnDaemon(
+  local: LocalBackendConfig,
+  progress: Progress,
+  options: { reportVersion?: string; extraRead?: string[] } = {},
+): Promise<LiveDaemon> {
+  const paths = dataPaths(local.dataDir);
+  const began = performance.now();
+  progress.start("Starting local backend daemon...");
+  const { command, args } = daemonCommandLine(
+    currentLaunchContext(),
+    daemonArgsFor(local, options.reportVersion),
+    options.extraRead,
+  );
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, {
+      args,
+      detached: true, // its own process group: Ctrl-C on the CLI does not reach it
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  } catch (err) {
+    progress.fail("Could not start the daemon");
+    throw new BackendUnavailableError(`cannot run ${command}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  let exitCode: number | undefined;
+  child.status.then((s) => (exitCode = s.code));
+  const showPhases = phaseReader(paths, progress);
+  const deadline = began + local.startupTimeoutMs;
+  try {
+    while (true) {
+      showPhases();
+      if (exitCode !== undefined) {
+        if (exitCode === DaemonExit.ALREADY_RUNNING) {
+          // Another daemon won a race outside the spawn lock: use it.
+          const result = await probe(paths);
+          if (result.state === "running") return result.daemon;
+        }
+        progress.fail("The daemon exited during start-up");
+        throw startFailure(exitCode, local, paths);
+      }
+      const info = readDaemonInfo(paths.daemonInfo);
+      if (info && info.pid === child.pid) {
+        const result = await probe(paths);
+        if (result.state === "running") {
+          showPhases();
+          const seconds = ((performance.now() - began) / 1000).toFixed(1);
+          progress.succeed(
+            `Daemon started (pid ${info.pid}, ${info.host}:${info.port}) in ${seconds}s`,
+          );
+          return result.daemon;
+        }
+      }
+      if (performance.now() > deadline) {
+        // It is our child: stopping it is safe.
+        try {
+          Deno.kill(child.pid, "SIGKILL");
+        } catch { /* already gone */ }
+        progress.fail("The daemon did not get ready in time");
+        throw new BackendUnavailableError(
+          `the local daemon did not get ready within ${local.startupTimeoutMs / 1000}s${
+            logExcerpt(paths)
+          }`,
+          { hint: "raise backend.local.startup_timeout, or see: stigmer server logs" },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } finally {
+    child.unref();
+  }
+}

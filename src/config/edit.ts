@@ -1,0 +1,91 @@
+// `stigmer config set|unset`: edits config.yaml in place, keeping the user's
+// comments and layout, and refuses any change that would make it invalid.
+import { isMap, LineCounter, parse as parseYamlValue, parseDocument } from "yaml";
+import { configSchema, KNOWN_KEYS } from "./schema.ts";
+import { readTextIfExists, writeFileAtomic } from "./secure_fs.ts";
+import { UsageError, ValidationError } from "../errors.ts";
+
+/** Keys that name a value (not a section), for help and suggestions. */
+export const SETTABLE_KEYS = [...KNOWN_KEYS].filter((key) =>
+  ![...KNOWN_KEYS].some((other) => other.startsWith(`${key}.`))
+);
+
+function checkKey(key: string): string[] {
+  if (!SETTABLE_KEYS.includes(key)) {
+    const near = SETTABLE_KEYS.filter((k) =>
+      k.endsWith(key.split(".").pop() ?? "") || k.startsWith(key)
+    );
+    throw new UsageError(`unknown setting "${key}"`, {
+      hint: near.length
+        ? `did you mean: ${near.join(", ")}?`
+        : `settings are: ${SETTABLE_KEYS.join(", ")}`,
+    });
+  }
+  return key.split(".");
+}
+
+function loadDocument(path: string) {
+  const text = readTextIfExists(path) ?? "";
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const { line, col } = lineCounter.linePos(e.pos[0]);
+    throw new ValidationError(`${path} is not valid YAML; not changed`, [
+      { file: path, line, column: col, path: "", message: e.message.split("\n")[0] },
+    ]);
+  }
+  if (doc.contents !== null && !isMap(doc.contents)) {
+    throw new ValidationError(`${path} must be a mapping of settings; not changed`, [
+      { file: path, line: 1, column: 1, path: "", message: "expected keys such as backend:" },
+    ]);
+  }
+  return doc;
+}
+
+function validateOrThrow(path: string, data: unknown, key: string) {
+  const result = configSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ValidationError(`invalid value for ${key}; ${path} not changed`, [
+      { file: path, line: 0, column: 0, path: issue.path.join("."), message: issue.message },
+    ]);
+  }
+}
+
+export function setConfigValue(path: string, key: string, raw: string): void {
+  const keys = checkKey(key);
+  const doc = loadDocument(path);
+  // A value is text unless the key needs another type ("true", "30" …).
+  const candidates: unknown[] = [raw];
+  const typed = parseYamlValue(raw);
+  if (typeof typed !== "string" && typed !== null) candidates.push(typed);
+  let lastError: unknown;
+  for (const value of candidates) {
+    doc.setIn(keys, value);
+    try {
+      validateOrThrow(path, doc.toJS(), key);
+      writeFileAtomic(path, doc.toString());
+      return;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+/** Returns false when the key was not set. */
+export function unsetConfigValue(path: string, key: string): boolean {
+  const keys = checkKey(key);
+  if (readTextIfExists(path) === undefined) return false;
+  const doc = loadDocument(path);
+  if (!doc.hasIn(keys)) return false;
+  doc.deleteIn(keys);
+  // Drop sections left empty, so the file stays tidy.
+  for (let depth = keys.length - 1; depth > 0; depth--) {
+    const section = doc.getIn(keys.slice(0, depth));
+    if (isMap(section) && section.items.length === 0) doc.deleteIn(keys.slice(0, depth));
+  }
+  writeFileAtomic(path, doc.contents === null ? "" : doc.toString());
+  return true;
+}

@@ -1,0 +1,61 @@
+// The one place that reads environment variables (STYLE: config in one layer).
+// Everything else receives these values as arguments.
+
+export interface Environment {
+  home: string; // STIGMER_HOME, default ~/.stigmer
+  backend?: string; // STIGMER_BACKEND
+  org?: string; // STIGMER_ORG
+  token?: string; // STIGMER_TOKEN (cloud, for CI)
+  noAutoStart: boolean; // STIGMER_NO_AUTO_START=1
+  llmProvider?: string;
+  llmModel?: string;
+  llmBaseUrl?: string;
+  noColor: boolean; // NO_COLOR (any value)
+  ci: boolean; // CI=true: plain output for logs
+  debug: boolean; // STIGMER_DEBUG=1: print error causes
+  logLevel?: string; // STIGMER_LOG_LEVEL for the daemon
+}
+
+let cached: Environment | undefined;
+
+function get(name: string): string | undefined {
+  const value = Deno.env.get(name);
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && !["0", "false", "no", "off"].includes(value.toLowerCase());
+}
+
+export function userHomeDir(): string {
+  const home = get("HOME") ?? get("USERPROFILE");
+  if (!home) throw new Error("cannot find your home directory: set HOME or STIGMER_HOME");
+  return home;
+}
+
+export function readEnvironment(): Environment {
+  if (cached) return cached;
+  const stigmerHome = get("STIGMER_HOME");
+  cached = {
+    home: stigmerHome ?? `${userHomeDir()}/.stigmer`,
+    backend: get("STIGMER_BACKEND"),
+    org: get("STIGMER_ORG"),
+    token: get("STIGMER_TOKEN"),
+    noAutoStart: truthy(get("STIGMER_NO_AUTO_START")),
+    llmProvider: get("STIGMER_LLM_PROVIDER"),
+    llmModel: get("STIGMER_LLM_MODEL"),
+    llmBaseUrl: get("STIGMER_LLM_BASE_URL"),
+    noColor: Deno.env.get("NO_COLOR") !== undefined,
+    ci: truthy(get("CI")),
+    debug: truthy(get("STIGMER_DEBUG")),
+    logLevel: get("STIGMER_LOG_LEVEL"),
+  };
+  return cached;
+}
+
+/** Expands a leading `~/` against the user's home directory. */
+export function expandHome(path: string): string {
+  if (path === "~") return userHomeDir();
+  if (path.startsWith("~/")) return `${userHomeDir()}${path.slice(1)}`;
+  return path;
+}

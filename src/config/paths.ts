@@ -1,0 +1,35 @@
+// Where every file of SPEC §2 lives, derived from STIGMER_HOME and the data dir.
+
+export interface HomePaths {
+  home: string;
+  config: string;
+  credentials: string;
+}
+
+export interface DataPaths {
+  dataDir: string;
+  database: string;
+  daemonInfo: string;
+  daemonToken: string;
+  daemonLock: string;
+  spawnLock: string;
+  logsDir: string;
+  daemonLog: string;
+}
+
+export function homePaths(home: string): HomePaths {
+  return { home, config: `${home}/config.yaml`, credentials: `${home}/credentials.yaml` };
+}
+
+export function dataPaths(dataDir: string): DataPaths {
+  return {
+    dataDir,
+    database: `${dataDir}/stigmer.db`,
+    daemonInfo: `${dataDir}/daemon.json`,
+    daemonToken: `${dataDir}/daemon.token`,
+    daemonLock: `${dataDir}/daemon.lock`,
+    spawnLock: `${dataDir}/spawn.lock`,
+    logsDir: `${dataDir}/logs`,
+    daemonLog: `${dataDir}/logs/daemon.log`,
+  };
+}

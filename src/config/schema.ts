@@ -1,0 +1,69 @@
+// The shape of config.yaml, checked with zod. Unknown keys are allowed through
+// here and reported as warnings by the loader.
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+import { BACKEND_TYPES, LLM_PROVIDERS } from "./defaults.ts";
+
+const duration = z.union([z.string(), z.number()]).refine(
+  (v) => parseDuration(v) !== undefined,
+  { message: 'expected a duration such as "30s", "10m", "3h" or 0' },
+);
+
+const endpoint = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, {
+  message: 'expected HOST:PORT, such as "127.0.0.1:50051" (port 0 picks a free port)',
+});
+
+export const llmSchema = z.looseObject({
+  provider: z.enum(LLM_PROVIDERS, { message: `expected one of: ${LLM_PROVIDERS.join(", ")}` })
+    .optional(),
+  model: z.string().optional(),
+  base_url: z.url({ message: "expected a URL such as http://localhost:11434" }).optional(),
+  api_key_env: z.string().optional(),
+});
+
+export const configSchema = z.looseObject({
+  backend: z.looseObject({
+    type: z.enum(BACKEND_TYPES, {
+      message: `expected one of: ${BACKEND_TYPES.join(", ")}`,
+    }).optional(),
+    local: z.looseObject({
+      endpoint: endpoint.optional(),
+      data_dir: z.string().min(1).optional(),
+      idle_timeout: duration.optional(),
+      startup_timeout: duration.optional(),
+      llm: llmSchema.optional(),
+    }).optional(),
+    cloud: z.looseObject({
+      endpoint: z.string().optional(),
+      org_id: z.string().optional(),
+      ca_file: z.string().optional(),
+      insecure: z.boolean().optional(),
+    }).optional(),
+  }).optional(),
+  context: z.looseObject({ organization: z.string().optional() }).optional(),
+}).nullable();
+
+export type ConfigFile = NonNullable<z.infer<typeof configSchema>>;
+
+/** Every key the schema knows, as dotted paths, to spot unknown ones. */
+export const KNOWN_KEYS = new Set([
+  "backend",
+  "backend.type",
+  "backend.local",
+  "backend.local.endpoint",
+  "backend.local.data_dir",
+  "backend.local.idle_timeout",
+  "backend.local.startup_timeout",
+  "backend.local.llm",
+  "backend.local.llm.provider",
+  "backend.local.llm.model",
+  "backend.local.llm.base_url",
+  "backend.local.llm.api_key_env",
+  "backend.cloud",
+  "backend.cloud.endpoint",
+  "backend.cloud.org_id",
+  "backend.cloud.ca_file",
+  "backend.cloud.insecure",
+  "context",
+  "context.organization",
+]);

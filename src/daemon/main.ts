@@ -1,0 +1,167 @@
+// The local daemon's life: take the lock, open the store, serve gRPC on
+// loopback, announce itself in daemon.json, and leave cleanly on a signal, a
+// Shutdown call or after the idle timeout.
+import * as grpc from "@grpc/grpc-js";
+import { dataPaths } from "../config/paths.ts";
+import { ensurePrivateDir, writeFileAtomic } from "../config/secure_fs.ts";
+import { removeDaemonInfo, tryLock, writeDaemonInfo } from "../model/daemon_info.ts";
+import { newId } from "../model/ids.ts";
+import { VERSION } from "../version.ts";
+import { type DaemonArgs, DaemonArgsError, parseDaemonArgs } from "./args.ts";
+import { DaemonExit } from "./exit_codes.ts";
+import { DaemonLog, type Level } from "./log.ts";
+import { ActivityTracker, type Runtime } from "../server/runtime.ts";
+import { localAuthenticator, newSecret } from "../server/auth.ts";
+import { AddressInUseError, bind, SERVER_OPTIONS } from "../server/listen.ts";
+import { registerServices } from "../server/register.ts";
+import { SqliteStore } from "../store/sqlite_store.ts";
+import { describeLlm } from "../server/llm/describe.ts";
+
+function splitHostPort(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(":");
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(listen.slice(at + 1)) };
+}
+
+export async function runDaemon(argv: string[]): Promise<number> {
+  let args: DaemonArgs;
+  try {
+    args = parseDaemonArgs(argv);
+  } catch (err) {
+    console.error(`stigmer daemon: ${(err as Error).message}`);
+    return err instanceof DaemonArgsError ? err.exitCode : DaemonExit.USAGE;
+  }
+  const paths = dataPaths(args.dataDir);
+  try {
+    ensurePrivateDir(paths.dataDir);
+    ensurePrivateDir(paths.logsDir);
+  } catch {
+    return DaemonExit.DATA_DIR;
+  }
+  // The lock first: it decides whether this process may touch anything else.
+  let lock: Deno.FsFile | undefined;
+  try {
+    lock = tryLock(paths.daemonLock);
+  } catch {
+    return DaemonExit.DATA_DIR;
+  }
+  if (!lock) return DaemonExit.ALREADY_RUNNING;
+
+  const log = DaemonLog.open(paths.daemonLog, (args.logLevel as Level) ?? "info");
+  // Libraries that print go to the log, not to a closed terminal.
+  console.log = console.info = (...a: unknown[]) => log.info(a.map(String).join(" "));
+  console.warn = (...a: unknown[]) => log.warn(a.map(String).join(" "));
+  console.error = (...a: unknown[]) => log.error(a.map(String).join(" "));
+
+  const version = args.reportVersion ?? VERSION;
+  const instanceId = newId("dmn");
+  const startedAt = new Date();
+  log.info(`stigmer daemon ${version} starting (pid ${Deno.pid}, instance ${instanceId})`);
+
+  let store: SqliteStore;
+  try {
+    const secret = newSecret();
+    writeFileAtomic(paths.daemonToken, secret);
+    store = SqliteStore.open(paths.database);
+    const interrupted = await store.markUnfinishedInterrupted();
+    log.phase(`Store opened (${paths.database})`);
+    if (interrupted > 0) {
+      log.warn(
+        `${interrupted} execution(s) were running when the daemon stopped: marked INTERRUPTED`,
+      );
+    }
+    log.phase(describeLlm(args));
+
+    const activity = new ActivityTracker();
+    const server = new grpc.Server(SERVER_OPTIONS);
+    const health = { serving: false };
+    let shuttingDown = false;
+    const done = Promise.withResolvers<number>();
+    const runtime: Runtime = {
+      mode: "local",
+      version,
+      instanceId,
+      pid: Deno.pid,
+      dataDir: paths.dataDir,
+      startedAt,
+      endpoint: args.listen,
+      logPath: paths.daemonLog,
+      idleTimeoutMs: args.idleTimeoutMs,
+      activity,
+      runningExecutions: () => executions.running(),
+      requestShutdown: (reason) => void shutdown(reason),
+    };
+    const { executions } = registerServices(server, {
+      runtime,
+      store,
+      health,
+      log,
+      authenticate: localAuthenticator(secret),
+    });
+
+    const shutdown = async (reason: string) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      health.serving = false;
+      log.info(`shutting down: ${reason}`);
+      clearInterval(idleTimer);
+      await executions.stopAll("the daemon stopped");
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      removeDaemonInfo(paths.daemonInfo, instanceId);
+      await store.close();
+      log.info("stopped");
+      log.close();
+      lock!.unlockSync();
+      lock!.close();
+      done.resolve(DaemonExit.OK);
+    };
+
+    const { host } = splitHostPort(args.listen);
+    let port: number;
+    try {
+      port = await bind(server, args.listen);
+    } catch (err) {
+      log.error(
+        err instanceof AddressInUseError ? err.message : `cannot listen on ${args.listen}: ${err}`,
+      );
+      await store.close();
+      return err instanceof AddressInUseError ? DaemonExit.ADDRESS_IN_USE : DaemonExit.FAILED;
+    }
+    runtime.endpoint = `${host}:${port}`;
+    health.serving = true;
+    writeDaemonInfo(paths.daemonInfo, {
+      pid: Deno.pid,
+      port,
+      host,
+      version,
+      instanceId,
+      startedAt: startedAt.toISOString(),
+    });
+    log.info(`listening on ${host}:${port}`);
+
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+      Deno.addSignalListener(signal, () => void shutdown(`received ${signal}`));
+    }
+    // The idle check runs often enough to be on time, rarely enough to cost nothing.
+    const idleCheckMs = Math.min(Math.max(args.idleTimeoutMs / 10, 200), 30_000);
+    const idleTimer = setInterval(() => {
+      if (args.idleTimeoutMs <= 0) return;
+      if (executions.running() === 0 && activity.idleMs() >= args.idleTimeoutMs) {
+        void shutdown(`idle for ${Math.round(activity.idleMs() / 1000)}s`);
+      }
+    }, idleCheckMs);
+    return await done.promise;
+  } catch (err) {
+    log.error(`failed to start: ${err instanceof Error ? err.stack ?? err.message : err}`);
+    log.close();
+    return DaemonExit.FAILED;
+  }
+}

@@ -1,0 +1,183 @@
+// Manifest files → declared resources, with a located diagnostic for every
+// problem in every document (not just the first).
+import { dirname } from "node:path";
+import type { Diagnostic } from "../errors.ts";
+import type { JsonObject, Kind, ResourceInput } from "./resource.ts";
+import { validateManifest } from "./kinds.ts";
+import { formatKeyPath, type KeyPath, type Problem } from "./problems.ts";
+import { displayPath, realPathInside } from "./paths.ts";
+import {
+  MAX_MANIFEST_BYTES,
+  parseYamlDocuments,
+  type Position,
+  problemsToDiagnostics,
+  tooLargeDiagnostic,
+} from "./yaml_source.ts";
+
+/** A resource as a manifest or a program declares it, with where it was declared. */
+export interface DeclaredResource {
+  kind: Kind;
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: JsonObject;
+  source: { file: string; line: number; column?: number };
+}
+
+export interface ManifestParseResult {
+  resources: DeclaredResource[];
+  diagnostics: Diagnostic[];
+}
+
+type Locator = (path: KeyPath, at?: "key" | "value") => Position;
+// Kept beside the resources, not in them, so they stay plain data.
+const locators = new WeakMap<DeclaredResource, Locator>();
+
+/** Where a field of a declared resource was written; its declaration when unknown. */
+export function locateIn(
+  resource: DeclaredResource,
+  path: KeyPath,
+  at?: "key" | "value",
+): Position {
+  const locator = locators.get(resource);
+  return locator
+    ? locator(path, at)
+    : { line: resource.source.line, column: resource.source.column ?? 0 };
+}
+
+/** A diagnostic about a field of a declared resource. */
+export function diagnosticAt(
+  resource: DeclaredResource,
+  path: KeyPath,
+  message: string,
+): Diagnostic {
+  return {
+    file: resource.source.file,
+    ...locateIn(resource, path),
+    path: formatKeyPath(path),
+    message,
+  };
+}
+
+/**
+ * Parses a (multi-document) YAML manifest. `file` is the name used in
+ * diagnostics. Pure: a Skill's `path` is left for {@link inlineSkillFiles}.
+ */
+export function parseManifests(file: string, text: string): ManifestParseResult {
+  const { docs, diagnostics } = parseYamlDocuments(file, text);
+  const resources: DeclaredResource[] = [];
+  for (const doc of docs) {
+    const { manifest, problems } = validateManifest(doc.value);
+    diagnostics.push(...sortByPosition(problemsToDiagnostics(file, doc, problems)));
+    if (!manifest) continue;
+    const resource: DeclaredResource = { ...manifest, source: { file, ...doc.start } };
+    locators.set(resource, doc.locate);
+    resources.push(resource);
+  }
+  return { resources, diagnostics };
+}
+
+function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * Validates one manifest given as a value (from a program in code mode). Every
+ * diagnostic points at `source`, the place that declared it.
+ */
+export function manifestFromValue(
+  value: unknown,
+  source: { file: string; line: number; column?: number },
+): ManifestParseResult {
+  const { manifest, problems } = validateManifest(value);
+  const diagnostics = problems.map((problem: Problem) => ({
+    file: source.file,
+    line: source.line,
+    column: source.column ?? 0,
+    path: formatKeyPath(problem.path),
+    message: problem.message,
+  }));
+  return { resources: manifest ? [{ ...manifest, source }] : [], diagnostics };
+}
+
+export interface ReadManifestOptions {
+  /** Skill paths must stay inside this directory. */
+  root: string;
+  /** Base for names in diagnostics; default: the current directory. */
+  cwd?: string;
+}
+
+/** Reads, parses and completes one manifest file (size checked before reading). */
+export async function readManifestFile(
+  path: string,
+  options: ReadManifestOptions,
+): Promise<ManifestParseResult> {
+  const file = displayPath(path, options.cwd ?? Deno.cwd());
+  let text: string;
+  try {
+    const info = await Deno.stat(path);
+    if (info.size > MAX_MANIFEST_BYTES) {
+      return { resources: [], diagnostics: [tooLargeDiagnostic(file, info.size)] };
+    }
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    return {
+      resources: [],
+      diagnostics: [{ file, line: 0, column: 0, path: "", message: readFailure(error) }],
+    };
+  }
+  const result = parseManifests(file, text);
+  result.diagnostics.push(...await inlineSkillFiles(result.resources, dirname(path), options.root));
+  return result;
+}
+
+export function readFailure(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "file not found";
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return "permission denied";
+  }
+  return `cannot read: ${error instanceof Error ? error.message : error}`;
+}
+
+/**
+ * Replaces each Skill's `path` with the file's text as `content`. The path is
+ * relative to `baseDir` and must stay inside `root`; a directory means its SKILL.md.
+ */
+export async function inlineSkillFiles(
+  resources: DeclaredResource[],
+  baseDir: string,
+  root: string,
+): Promise<Diagnostic[]> {
+  const diagnostics: Diagnostic[] = [];
+  for (const resource of resources) {
+    const path = resource.spec.path;
+    if (resource.kind !== "Skill" || typeof path !== "string") continue;
+    let wanted = path;
+    try {
+      let real = await realPathInside(root, baseDir, path);
+      if ((await Deno.stat(real)).isDirectory) {
+        wanted = `${path.replace(/[\\/]+$/, "")}/SKILL.md`;
+        real = await realPathInside(root, real, "SKILL.md");
+      }
+      const size = (await Deno.stat(real)).size;
+      if (size > MAX_MANIFEST_BYTES) throw new Error(`${path} is larger than 10 MB`);
+      const content = await Deno.readTextFile(real);
+      const { path: _, ...rest } = resource.spec;
+      resource.spec = { ...rest, content };
+    } catch (error) {
+      const reason = error instanceof Deno.errors.NotFound
+        ? `skill file not found: ${wanted}`
+        : error instanceof Error
+        ? error.message
+        : String(error);
+      diagnostics.push(diagnosticAt(resource, ["spec", "path"], reason));
+    }
+  }
+  return diagnostics;
+}
+
+/** What the store needs from a declared resource. */
+export function toResourceInput(resource: DeclaredResource, project: string): ResourceInput {
+  const { kind, name, labels, annotations, spec } = resource;
+  return { kind, name, labels, annotations, spec, project };
+}

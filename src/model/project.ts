@@ -1,0 +1,420 @@
+// Projects (SPEC §8): Stigmer.yaml, its manifests and its program, loaded into
+// one validated batch of declared resources.
+import { dirname, extname, join, resolve } from "node:path";
+import { z } from "zod";
+import { type Diagnostic, UsageError, ValidationError } from "../errors.ts";
+import type { Kind } from "./resource.ts";
+import { type CodeModeOptions, runCodeMode } from "./code_mode.ts";
+import { expandGlob, hasWildcards } from "./glob.ts";
+import { workflowAgentRefPaths } from "./kinds.ts";
+import { type DeclaredResource, diagnosticAt, readFailure, readManifestFile } from "./manifest.ts";
+import { displayPath, isInside, realPathInside, unsafeRelativePath } from "./paths.ts";
+import { isPlainObject, type KeyPath, strictObject, zodProblems } from "./problems.ts";
+import { slugify } from "./slug.ts";
+import { parseYamlDocuments, problemsToDiagnostics } from "./yaml_source.ts";
+
+export const PROJECT_FILE = "Stigmer.yaml";
+export const DEFAULT_RESOURCES = ["stigmer/**/*.yaml"];
+
+const projectSchema = strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  organization: z.string().optional(),
+  resources: z.array(z.string().min(1)).optional(),
+  main: z.string().min(1).optional(),
+});
+
+export interface ProjectFile {
+  /** Absolute path of Stigmer.yaml. */
+  path: string;
+  dir: string;
+  name: string;
+  description: string;
+  organization: string;
+  resources: string[];
+  main?: string;
+}
+
+export interface LoadedProject {
+  /** The project's name ("" when -f files have no Stigmer.yaml above them). */
+  name: string;
+  description: string;
+  organization: string;
+  /** The project directory (absolute). */
+  dir: string;
+  /** Stigmer.yaml, when there is one. */
+  projectFile?: string;
+  resources: DeclaredResource[];
+  /** The manifest files read, absolute. */
+  files: string[];
+  /** The program run in code mode, absolute. */
+  main?: string;
+}
+
+export interface LoadProjectOptions {
+  /** The project directory (holds Stigmer.yaml). Default: search upward from `cwd`. */
+  dir?: string;
+  /** Load just these manifests (or directories of them, or a program) instead of a project. */
+  files?: string[];
+  /** Default: Deno.cwd(). Diagnostics name files relative to it. */
+  cwd?: string;
+  /** Run `main` (default true). */
+  runMain?: boolean;
+  codeMode?: CodeModeOptions;
+}
+
+/** The nearest Stigmer.yaml in `startDir` or a parent directory. */
+export async function findProjectFile(startDir: string): Promise<string | undefined> {
+  let dir = resolve(startDir);
+  while (true) {
+    const candidate = join(dir, PROJECT_FILE);
+    const info = await Deno.stat(candidate).catch(() => undefined);
+    if (info?.isFile) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Reads and validates a Stigmer.yaml. Throws ValidationError with every problem. */
+export async function readProjectFile(path: string, cwd = Deno.cwd()): Promise<ProjectFile> {
+  const file = displayPath(path, cwd);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ValidationError(`cannot read ${file}`, [{
+      file,
+      line: 0,
+      column: 0,
+      path: "",
+      message: readFailure(error),
+    }]);
+  }
+  const { docs, diagnostics } = parseYamlDocuments(file, text);
+  const doc = docs[0];
+  if (diagnostics.length === 0 && docs.length !== 1) {
+    const message = docs.length === 0
+      ? "is empty; expected at least `name: my-project`"
+      : "must hold one YAML document";
+    diagnostics.push({ file, line: docs[1]?.start.line ?? 0, column: 0, path: "", message });
+  }
+  let parsed: z.infer<typeof projectSchema> | undefined;
+  if (doc && diagnostics.length === 0) {
+    const result = projectSchema.safeParse(doc.value, { reportInput: true });
+    if (result.success) parsed = result.data;
+    else {diagnostics.push(
+        ...problemsToDiagnostics(file, doc, zodProblems(result.error.issues, doc.value)),
+      );}
+    const resources = isPlainObject(doc.value) && Array.isArray(doc.value.resources)
+      ? doc.value.resources
+      : [];
+    resources.forEach((pattern, index) => {
+      const unsafe = typeof pattern === "string" ? unsafeRelativePath(pattern) : undefined;
+      if (unsafe) {
+        diagnostics.push(
+          ...problemsToDiagnostics(file, doc, [{ path: ["resources", index], message: unsafe }]),
+        );
+      }
+    });
+    const main = isPlainObject(doc.value) ? doc.value.main : undefined;
+    const unsafeMain = typeof main === "string" ? unsafeRelativePath(main) : undefined;
+    if (unsafeMain) {
+      diagnostics.push(
+        ...problemsToDiagnostics(file, doc, [{ path: ["main"], message: unsafeMain }]),
+      );
+    }
+  }
+  if (diagnostics.length > 0 || !parsed) throw invalid(diagnostics);
+  return {
+    path: resolve(path),
+    dir: dirname(resolve(path)),
+    name: parsed.name,
+    description: parsed.description ?? "",
+    organization: parsed.organization ?? "",
+    resources: parsed.resources ?? DEFAULT_RESOURCES,
+    main: parsed.main,
+  };
+}
+
+function invalid(diagnostics: Diagnostic[]): ValidationError {
+  const count = diagnostics.length;
+  return new ValidationError(`found ${count} problem${count === 1 ? "" : "s"}`, diagnostics);
+}
+
+/** Diagnostic about a key of Stigmer.yaml, located in it. */
+async function projectDiagnostic(
+  project: ProjectFile,
+  cwd: string,
+  path: KeyPath,
+  message: string,
+): Promise<Diagnostic> {
+  const file = displayPath(project.path, cwd);
+  const text = await Deno.readTextFile(project.path).catch(() => "");
+  const doc = parseYamlDocuments(file, text).docs[0];
+  return doc
+    ? problemsToDiagnostics(file, doc, [{ path, message }])[0]
+    : { file, line: 0, column: 0, path: "", message };
+}
+
+/**
+ * Loads a project: Stigmer.yaml (in `dir`, or upward from `cwd`), its manifests
+ * and its program; or, with `files`, just those. Every problem in every file
+ * is collected and thrown as one ValidationError. Duplicates and references
+ * across the batch are left to {@link validateBatch}.
+ */
+export async function loadProject(options: LoadProjectOptions = {}): Promise<LoadedProject> {
+  const cwd = options.cwd ?? Deno.cwd();
+  if (options.files && options.files.length > 0) {
+    return await loadFiles(options.files, cwd, options);
+  }
+
+  const startDir = resolve(cwd, options.dir ?? ".");
+  const projectPath = options.dir !== undefined
+    ? join(startDir, PROJECT_FILE)
+    : await findProjectFile(startDir);
+  if (!projectPath || !(await Deno.stat(projectPath).catch(() => undefined))) {
+    const where = options.dir !== undefined
+      ? `in ${displayPath(startDir, cwd)}`
+      : `in ${startDir} or any parent directory`;
+    throw new UsageError(`no ${PROJECT_FILE} found ${where}`, {
+      hint: "Run `stigmer init` to create a project, or pass manifests with -f FILE.",
+    });
+  }
+  const project = await readProjectFile(projectPath, cwd);
+  const diagnostics: Diagnostic[] = [];
+  const resources: DeclaredResource[] = [];
+  const files = new Set<string>();
+
+  for (const [index, pattern] of project.resources.entries()) {
+    const { files: matched, escapes } = await expandGlob(project.dir, pattern);
+    for (const escape of escapes) {
+      diagnostics.push(
+        await projectDiagnostic(
+          project,
+          cwd,
+          ["resources", index],
+          `"${pattern}" matches ${escape.path}, a symlink to ${escape.target}, outside the project directory`,
+        ),
+      );
+    }
+    if (matched.length === 0 && escapes.length === 0 && !hasWildcards(pattern)) {
+      diagnostics.push(
+        await projectDiagnostic(project, cwd, ["resources", index], `file not found: ${pattern}`),
+      );
+    }
+    for (const file of matched) files.add(file);
+  }
+  for (const file of [...files].sort()) {
+    const result = await readManifestFile(file, { root: project.dir, cwd });
+    resources.push(...result.resources);
+    diagnostics.push(...result.diagnostics);
+  }
+
+  let main: string | undefined;
+  if (project.main !== undefined) {
+    try {
+      main = await realPathInside(project.dir, project.dir, project.main);
+    } catch (error) {
+      const message = error instanceof Deno.errors.NotFound
+        ? `file not found: ${project.main}`
+        : String((error as Error).message);
+      diagnostics.push(await projectDiagnostic(project, cwd, ["main"], message));
+    }
+    if (main && options.runMain !== false) {
+      await collectCodeMode(project.dir, main, cwd, options, resources, diagnostics);
+    }
+  }
+  if (files.size === 0 && project.main === undefined && diagnostics.length === 0) {
+    diagnostics.push(
+      await projectDiagnostic(
+        project,
+        cwd,
+        ["resources"],
+        `no manifests match ${
+          project.resources.map((p) => `"${p}"`).join(", ")
+        } and no main program is set`,
+      ),
+    );
+  }
+  if (diagnostics.length > 0) throw invalid(diagnostics);
+  return {
+    name: project.name,
+    description: project.description,
+    organization: project.organization,
+    dir: project.dir,
+    projectFile: project.path,
+    resources,
+    files: [...files].sort(),
+    main,
+  };
+}
+
+const PROGRAM_EXTENSIONS = new Set([".ts", ".tsx", ".mts", ".js", ".jsx", ".mjs"]);
+const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml"]);
+
+async function collectCodeMode(
+  root: string,
+  main: string,
+  cwd: string,
+  options: LoadProjectOptions,
+  resources: DeclaredResource[],
+  diagnostics: Diagnostic[],
+): Promise<void> {
+  try {
+    resources.push(...await runCodeMode(root, main, { cwd, ...options.codeMode }));
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    diagnostics.push(...error.diagnostics);
+  }
+}
+
+/** `-f FILE...`: manifests, directories of manifests, or a program. */
+async function loadFiles(
+  paths: string[],
+  cwd: string,
+  options: LoadProjectOptions,
+): Promise<LoadedProject> {
+  const absolute = paths.map((p) => resolve(cwd, p));
+  const projectPath = await findProjectFile(dirname(absolute[0]));
+  let project: ProjectFile | undefined;
+  if (projectPath) project = await readProjectFile(projectPath, cwd);
+
+  const diagnostics: Diagnostic[] = [];
+  const resources: DeclaredResource[] = [];
+  const files: string[] = [];
+  for (const path of absolute) {
+    const display = displayPath(path, cwd);
+    const info = await Deno.stat(path).catch((error) => error as Error);
+    if (info instanceof Error) {
+      diagnostics.push({ file: display, line: 0, column: 0, path: "", message: readFailure(info) });
+      continue;
+    }
+    if (info.isDirectory) {
+      for await (const entry of Deno.readDir(path)) {
+        if (entry.isFile && MANIFEST_EXTENSIONS.has(extname(entry.name))) {
+          files.push(join(path, entry.name));
+        }
+      }
+      continue;
+    }
+    if (PROGRAM_EXTENSIONS.has(extname(path))) {
+      const root = project && isInside(project.dir, path) ? project.dir : dirname(path);
+      await collectCodeMode(root, path, cwd, options, resources, diagnostics);
+      continue;
+    }
+    files.push(path);
+  }
+  const unique = [...new Set(files)];
+  for (const file of unique) {
+    // Skill paths stay inside the project, or beside the manifest without one.
+    const root = project && isInside(project.dir, file) ? project.dir : dirname(file);
+    const result = await readManifestFile(file, { root, cwd });
+    resources.push(...result.resources);
+    diagnostics.push(...result.diagnostics);
+  }
+  if (diagnostics.length > 0) throw invalid(diagnostics);
+  return {
+    name: project?.name ?? "",
+    description: project?.description ?? "",
+    organization: project?.organization ?? "",
+    dir: project?.dir ?? resolve(cwd),
+    projectFile: project?.path,
+    resources,
+    files: unique,
+  };
+}
+
+/** Names that already exist in the backend, per kind; compared by slug. */
+export type KnownNames = Partial<Record<Kind, ReadonlySet<string> | Iterable<string>>>;
+
+interface Reference {
+  kind: Kind;
+  name: string;
+  path: KeyPath;
+}
+
+function referencesOf(resource: DeclaredResource): Reference[] {
+  const spec = resource.spec;
+  const refs: Reference[] = [];
+  if (resource.kind === "Agent") {
+    const list = (field: string, kind: Kind) => {
+      const names = spec[field];
+      if (Array.isArray(names)) {
+        names.forEach((name, i) =>
+          typeof name === "string" && refs.push({ kind, name, path: ["spec", field, i] })
+        );
+      }
+    };
+    list("skills", "Skill");
+    list("mcpServers", "McpServer");
+    if (typeof spec.env === "string") {
+      refs.push({ kind: "Environment", name: spec.env, path: ["spec", "env"] });
+    }
+  }
+  if (resource.kind === "Workflow") {
+    for (const ref of workflowAgentRefPaths(spec)) {
+      refs.push({ kind: "Agent", name: ref.name, path: ["spec", ...ref.path] });
+    }
+  }
+  return refs;
+}
+
+function where(resource: DeclaredResource): string {
+  return resource.source.line > 0
+    ? `${resource.source.file}:${resource.source.line}`
+    : resource.source.file;
+}
+
+/**
+ * Checks a batch as a whole: no two resources of a kind with the same slug,
+ * and every reference (an agent's skills, MCP servers and environment, a
+ * workflow's agents) names a resource in the batch or in `known`. Without
+ * `known`, only the batch counts.
+ */
+export function checkBatch(resources: DeclaredResource[], known?: KnownNames): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const declared = new Map<string, DeclaredResource>(); // "Kind/slug" → first declaration
+  for (const resource of resources) {
+    const key = `${resource.kind}/${slugify(resource.name)}`;
+    const first = declared.get(key);
+    if (!first) {
+      declared.set(key, resource);
+      continue;
+    }
+    const same = first.name === resource.name
+      ? `${resource.kind} "${resource.name}" is declared twice`
+      : `${resource.kind} "${resource.name}" has the same slug "${
+        slugify(resource.name)
+      }" as "${first.name}"`;
+    diagnostics.push(
+      diagnosticAt(resource, ["metadata", "name"], `${same}; the first is at ${where(first)}`),
+    );
+  }
+
+  const knownSlugs = new Map<Kind, Set<string>>();
+  for (const [kind, names] of Object.entries(known ?? {}) as [Kind, Iterable<string>][]) {
+    knownSlugs.set(kind, new Set([...names].map(slugify)));
+  }
+  for (const resource of resources) {
+    for (const ref of referencesOf(resource)) {
+      const slug = slugify(ref.name);
+      if (declared.has(`${ref.kind}/${slug}`) || knownSlugs.get(ref.kind)?.has(slug)) continue;
+      const looked = known ? "in this batch or in the backend" : "in this batch";
+      diagnostics.push(
+        diagnosticAt(
+          resource,
+          ref.path,
+          `${ref.kind} "${ref.name}" not found: no ${ref.kind} of that name ${looked}`,
+        ),
+      );
+    }
+  }
+  return diagnostics;
+}
+
+/** {@link checkBatch}, throwing a ValidationError with every problem. */
+export function validateBatch(resources: DeclaredResource[], known?: KnownNames): void {
+  const diagnostics = checkBatch(resources, known);
+  if (diagnostics.length > 0) throw invalid(diagnostics);
+}

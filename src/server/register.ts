@@ -1,0 +1,47 @@
+// Every service is registered before the server listens (the original
+// Stigmer daemon crashed on "RegisterService after Serve").
+import type * as grpc from "@grpc/grpc-js";
+import { HealthDefinition } from "../gen/grpc/health/v1/health.ts";
+import { DaemonServiceDefinition } from "../gen/stigmer/v1/daemon.ts";
+import { ResourceServiceDefinition } from "../gen/stigmer/v1/resource.ts";
+import { addService, type Principal, type ServerHooks } from "./grpc_adapter.ts";
+import { healthHandlers } from "./services/health.ts";
+import { daemonHandlers } from "./services/daemon.ts";
+import { resourceHandlers } from "./services/resource.ts";
+import type { Runtime } from "./runtime.ts";
+import type { ResourceStore } from "../store/store.ts";
+import type { DaemonLog } from "../daemon/log.ts";
+
+export interface ServiceParts {
+  runtime: Runtime;
+  store: ResourceStore;
+  health: { serving: boolean };
+  log: Pick<DaemonLog, "error" | "debug">;
+  authenticate(authorization: string | undefined, method: string): Principal;
+}
+
+export interface RunningWork {
+  running(): number;
+  stopAll(reason: string): Promise<void>;
+}
+
+export function registerServices(
+  server: grpc.Server,
+  parts: ServiceParts,
+): { executions: RunningWork } {
+  const hooks: ServerHooks = {
+    authenticate: parts.authenticate,
+    callStarted: (method) => {
+      parts.runtime.activity.started();
+      parts.log.debug(`call ${method}`);
+    },
+    callEnded: () => parts.runtime.activity.ended(),
+    logError: (method, err) =>
+      parts.log.error(`${method} failed: ${err instanceof Error ? err.stack ?? err.message : err}`),
+  };
+  addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
+  addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
+  addService(server, ResourceServiceDefinition, resourceHandlers(parts.store), hooks);
+  const executions: RunningWork = { running: () => 0, stopAll: () => Promise.resolve() };
+  return { executions };
+}

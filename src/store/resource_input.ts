@@ -1,0 +1,68 @@
+// Checks a ResourceInput at the store boundary and serializes it once, so the
+// store compares and writes the same strings. Shared by every store engine.
+import { type Kind, KINDS, type ResourceInput } from "../model/resource.ts";
+import { slugify } from "../model/slug.ts";
+import { canonicalJson } from "./canonical_json.ts";
+import { InvalidInputError } from "./errors.ts";
+
+export interface PreparedInput {
+  kind: Kind;
+  name: string;
+  slug: string;
+  project: string;
+  /** Canonical JSON: labels and annotations are maps, so key order carries nothing. */
+  labels: string;
+  annotations: string;
+  /** The spec as given (key order kept for display) and in canonical form (for comparing). */
+  spec: string;
+  specCanonical: string;
+}
+
+export function isKind(kind: unknown): kind is Kind {
+  return (KINDS as readonly unknown[]).includes(kind);
+}
+
+export function prepareInput(input: ResourceInput, index: number): PreparedInput {
+  const where = `resource ${index + 1}${typeof input?.name === "string" ? ` "${input.name}"` : ""}`;
+  const fail = (problem: string): never => {
+    throw new InvalidInputError(`${where}: ${problem}`);
+  };
+  if (!isKind(input?.kind)) {
+    fail(`unknown kind ${JSON.stringify(input?.kind)}; expected one of ${KINDS.join(", ")}`);
+  }
+  if (typeof input.name !== "string" || input.name.trim() === "") fail("name is empty");
+  const slug = slugify(input.name);
+  if (slug === "") fail("name has no letters or digits to make a slug from");
+  const project = input.project ?? "";
+  if (typeof project !== "string") fail("project must be a string");
+  const labels = stringMap(input.labels, "labels", fail);
+  const annotations = stringMap(input.annotations, "annotations", fail);
+  const spec = input.spec ?? {};
+  if (!isPlainObject(spec)) fail("spec must be an object");
+  return {
+    kind: input.kind,
+    name: input.name,
+    slug,
+    project,
+    labels: canonicalJson(labels),
+    annotations: canonicalJson(annotations),
+    spec: JSON.stringify(spec),
+    specCanonical: canonicalJson(spec),
+  };
+}
+
+function stringMap(
+  value: unknown,
+  field: string,
+  fail: (problem: string) => never,
+): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value) || !Object.values(value).every((v) => typeof v === "string")) {
+    fail(`${field} must map strings to strings`);
+  }
+  return value as Record<string, string>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

@@ -1,0 +1,81 @@
+// The store interface. The embedded SQLite store implements it for the local
+// daemon; a PostgreSQL store can implement it for a shared server.
+import type { ApplyOutcome, Kind, Resource, ResourceInput } from "../model/resource.ts";
+import type {
+  Execution,
+  ExecutionEvent,
+  ExecutionKind,
+  ExecutionPhase,
+} from "../model/execution.ts";
+
+export interface ApplyBatchOptions {
+  /** Delete resources of this project that the batch no longer declares. */
+  pruneProject?: string;
+}
+
+export interface ApplyBatchResult {
+  outcomes: ApplyOutcome[]; // in input order
+  pruned: Resource[];
+}
+
+export interface ListOptions {
+  kind?: Kind;
+  /** Every label here must match exactly. */
+  labels?: Record<string, string>;
+  pageSize?: number; // default 100, at most 1000
+  pageToken?: string; // opaque; "" or undefined for the first page
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string; // "" on the last page
+}
+
+export interface NewExecution {
+  kind: ExecutionKind;
+  org: string;
+  targetId: string;
+  targetName: string;
+  input: Record<string, unknown>;
+}
+
+export interface ExecutionUpdate {
+  phase?: ExecutionPhase;
+  output?: unknown;
+  error?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface ResourceStore {
+  /** Upsert by org + kind + slug, all in one transaction: all or nothing. */
+  applyBatch(
+    org: string,
+    inputs: ResourceInput[],
+    options?: ApplyBatchOptions,
+  ): Promise<ApplyBatchResult>;
+  /** Find by slug, name or id. */
+  get(org: string, kind: Kind, ref: string): Promise<Resource | undefined>;
+  list(org: string, options?: ListOptions): Promise<Page<Resource>>;
+  /** Returns the deleted resource, or undefined when there was none. */
+  delete(org: string, kind: Kind, ref: string): Promise<Resource | undefined>;
+
+  createExecution(input: NewExecution): Promise<Execution>;
+  getExecution(org: string, id: string): Promise<Execution | undefined>;
+  listExecutions(
+    org: string,
+    options?: { pageSize?: number; pageToken?: string },
+  ): Promise<Page<Execution>>;
+  updateExecution(id: string, update: ExecutionUpdate): Promise<Execution>;
+  /** Appends with the next seq for that execution and returns the stored event. */
+  appendEvent(
+    event: Omit<ExecutionEvent, "seq" | "time"> & { time?: string },
+  ): Promise<ExecutionEvent>;
+  listEvents(executionId: string, afterSeq?: number): Promise<ExecutionEvent[]>;
+  /** Marks every PENDING or RUNNING execution INTERRUPTED; returns how many. */
+  markUnfinishedInterrupted(): Promise<number>;
+
+  /** SQLite's integrity check or the engine's equivalent: "ok" when sound. */
+  integrityCheck(): Promise<string>;
+  close(): Promise<void>;
+}
