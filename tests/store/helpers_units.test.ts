@@ -1,4 +1,4 @@
-import { assertEquals, assertNotEquals, assertRejects } from "./assert.ts";
+import { assertEquals, assertNotEquals, assertRejects } from "../helpers/assert.ts";
 import { canonicalJson } from "../../src/store/canonical_json.ts";
 import { decodePageToken, encodePageToken } from "../../src/store/page_token.ts";
 import { InvalidInputError } from "../../src/store/errors.ts";

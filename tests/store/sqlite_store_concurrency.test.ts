@@ -1,7 +1,7 @@
 // Several connections to one file, as when a second daemon or a CLI opens the
 // store while the daemon writes: writes wait for each other instead of failing
 // with "database is locked", and none is lost.
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "../helpers/assert.ts";
 import { SqliteStore } from "../../src/store/sqlite_store.ts";
 import type { ResourceInput } from "../../src/model/resource.ts";
 import { spawnApplyLoop, withTempDir } from "./helpers.ts";

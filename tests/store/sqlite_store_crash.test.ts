@@ -1,7 +1,7 @@
 // A daemon killed with SIGKILL in the middle of an apply must leave the store
 // sound: every batch is either all there or not at all, and every batch the
 // writer saw committed is there.
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 import { SqliteStore } from "../../src/store/sqlite_store.ts";
 import type { Resource } from "../../src/model/resource.ts";
 import { spawnApplyLoop, withTempDir } from "./helpers.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import { NotFoundError } from "../../src/store/errors.ts";
 import type { NewExecution } from "../../src/store/store.ts";
 import { withStore } from "./helpers.ts";

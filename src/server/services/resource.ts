@@ -7,7 +7,7 @@ import type { ResourceStore } from "../../store/store.ts";
 import { GrpcError, Status } from "../../client/grpc_status.ts";
 import { type DeclaredResource, manifestFromValue, toResourceInput } from "../../model/manifest.ts";
 import { checkBatch, type KnownNames } from "../../model/project.ts";
-import { workflowAgentRefs } from "../../model/workflow.ts";
+import { referencedNames } from "../../model/references.ts";
 import { API_VERSION, type Kind } from "../../model/resource.ts";
 import type { Diagnostic } from "../../errors.ts";
 import { parseKind } from "../../model/kind_names.ts";
@@ -20,25 +20,6 @@ function kindOf(text: string): Kind {
   } catch (err) {
     throw new GrpcError(Status.INVALID_ARGUMENT, (err as Error).message);
   }
-}
-
-/** Names each resource refers to, by kind. */
-function referencedNames(resources: DeclaredResource[]): Map<Kind, Set<string>> {
-  const refs = new Map<Kind, Set<string>>();
-  const add = (kind: Kind, name: unknown) => {
-    if (typeof name !== "string") return;
-    if (!refs.has(kind)) refs.set(kind, new Set());
-    refs.get(kind)!.add(name);
-  };
-  for (const r of resources) {
-    if (r.kind === "Agent") {
-      for (const s of (r.spec.skills as unknown[] | undefined) ?? []) add("Skill", s);
-      for (const m of (r.spec.mcpServers as unknown[] | undefined) ?? []) add("McpServer", m);
-      add("Environment", r.spec.env);
-    }
-    if (r.kind === "Workflow") { for (const a of workflowAgentRefs(r.spec)) add("Agent", a); }
-  }
-  return refs;
 }
 
 export function resourceHandlers(store: ResourceStore): Handlers<typeof ResourceServiceDefinition> {

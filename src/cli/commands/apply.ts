@@ -1,0 +1,137 @@
+// stigmer apply: load and validate the project locally, then hand the whole
+// batch to the backend, which checks references and applies it atomically.
+import { checkBatch, type LoadedProject, loadProject } from "../../model/project.ts";
+import type { DeclaredResource } from "../../model/manifest.ts";
+import { referencedNames } from "../../model/references.ts";
+import type { Kind } from "../../model/resource.ts";
+import { formatDiagnostic, ValidationError } from "../../errors.ts";
+import { connectBackend } from "../backend.ts";
+import { withBackend } from "../rpc_errors.ts";
+import { makeClient } from "../../client/grpc_fetch.ts";
+import { ResourceServiceDefinition } from "../../gen/stigmer/v1/resource.ts";
+import { colors, formatTable, info, printJson, success, warn, writeOut } from "../output.ts";
+import { displayPath } from "../../model/paths.ts";
+
+export interface ApplyOptions {
+  dir?: string;
+  file?: string[];
+  dryRun?: boolean;
+  org?: string;
+  prune?: boolean;
+  json?: boolean;
+  autoStart?: boolean;
+}
+
+function describeSource(project: LoadedProject): string {
+  const cwd = Deno.cwd();
+  return project.projectFile
+    ? displayPath(project.projectFile, cwd)
+    : project.files.map((f) => displayPath(f, cwd)).join(", ");
+}
+
+/** Dry run: duplicates are errors; names not in the batch cannot be checked without a backend. */
+function dryRunCheck(resources: DeclaredResource[]): string[] {
+  const everything: Partial<Record<Kind, Set<string>>> = Object.fromEntries(
+    referencedNames(resources),
+  );
+  const errors = checkBatch(resources, everything);
+  if (errors.length > 0) {
+    throw new ValidationError("the project has errors; nothing applied", errors);
+  }
+  return checkBatch(resources).map((d) =>
+    `${formatDiagnostic(d)} (apply will look in the backend)`
+  );
+}
+
+export async function apply(opts: ApplyOptions): Promise<void> {
+  const project = await loadProject({ dir: opts.dir, files: opts.file });
+  const { resources } = project;
+  info(
+    `Loaded ${describeSource(project)}: ${resources.length} resource${
+      resources.length === 1 ? "" : "s"
+    }`,
+  );
+
+  if (opts.dryRun) {
+    for (const note of dryRunCheck(resources)) warn(note);
+    if (opts.json) {
+      return printJson({
+        dryRun: true,
+        project: project.name,
+        resources: resources.map((r) => ({ kind: r.kind, name: r.name, source: r.source })),
+      });
+    }
+    writeOut(formatTable(
+      ["KIND", "NAME", "SOURCE"],
+      resources.map((
+        r,
+      ) => [r.kind, r.name, `${displayPath(r.source.file, Deno.cwd())}:${r.source.line}`]),
+    ));
+    success("Dry run: the project is valid; nothing was applied");
+    return;
+  }
+  if (resources.length === 0 && !opts.prune) {
+    warn("nothing to apply: no resources declared");
+    return;
+  }
+
+  const backend = await connectBackend({
+    org: opts.org,
+    autoStart: opts.autoStart,
+    projectOrg: project.organization || undefined,
+  });
+  const response = await withBackend(
+    backend.selection,
+    () =>
+      makeClient(backend.channel, ResourceServiceDefinition).apply({
+        org: backend.selection.org,
+        project: project.name,
+        prune: opts.prune ?? false,
+        resources: resources.map((r) => ({
+          kind: r.kind,
+          name: r.name,
+          labels: r.labels,
+          annotations: r.annotations,
+          specJson: JSON.stringify(r.spec),
+          sourceFile: displayPath(r.source.file, Deno.cwd()),
+          sourceLine: r.source.line,
+        })),
+      }),
+  );
+  backend.channel.close();
+  if (response.diagnostics.length > 0) {
+    throw new ValidationError(
+      "the backend refused the batch; nothing applied",
+      response.diagnostics,
+    );
+  }
+  if (opts.json) {
+    return printJson(response.results.map((r) => ({
+      kind: r.resource?.kind,
+      name: r.resource?.metadata?.name,
+      action: r.action,
+      version: r.resource?.metadata?.version,
+      id: r.resource?.metadata?.id,
+    })));
+  }
+  const c = colors();
+  const paint: Record<string, (s: string) => string> = {
+    CREATED: c.green,
+    UPDATED: c.yellow,
+    DELETED: c.red,
+    UNCHANGED: c.dim,
+  };
+  writeOut(formatTable(
+    ["KIND", "NAME", "ACTION", "VERSION", "ID"],
+    response.results.map((r) => [
+      r.resource?.kind ?? "",
+      r.resource?.metadata?.name ?? "",
+      (paint[r.action] ?? String)(r.action),
+      String(r.resource?.metadata?.version ?? ""),
+      r.resource?.metadata?.id ?? "",
+    ]),
+  ));
+  const counts = new Map<string, number>();
+  for (const r of response.results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
+  success(`Applied: ${[...counts].map(([a, n]) => `${n} ${a.toLowerCase()}`).join(", ")}`);
+}

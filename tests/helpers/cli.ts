@@ -1,0 +1,147 @@
+// Runs the real CLI as a separate process, the way users do, against a
+// temporary STIGMER_HOME whose daemon listens on a free loopback port. Every
+// daemon a test starts is stopped by its pid before the test ends.
+import { readDaemonInfo } from "../../src/model/daemon_info.ts";
+
+export const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+export const MAIN = `${REPO}/main.ts`;
+export const CONFIG = `${REPO}/deno.json`;
+
+/** The permissions `deno task stigmer` grants (see deno.json and the README). */
+export const CLI_PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-net=127.0.0.1,localhost",
+  "--allow-run",
+];
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestHome {
+  home: string;
+  dataDir: string;
+  /** Environment for the CLI: this home, plain output, no inherited STIGMER_*. */
+  env: Record<string, string>;
+  run(args: string[], options?: RunOptions): Promise<CliResult>;
+  spawn(args: string[], options?: RunOptions): Deno.ChildProcess;
+  /** Stops any daemon this home has and removes it. */
+  cleanup(): Promise<void>;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  stdin?: string;
+}
+
+const decoder = new TextDecoder();
+
+export function cliCommand(args: string[], env: Record<string, string>, options: RunOptions = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", "--config", CONFIG, ...CLI_PERMISSIONS, MAIN, ...args],
+    cwd: options.cwd,
+    env: { ...env, ...options.env },
+    clearEnv: true,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+export async function runWith(
+  args: string[],
+  env: Record<string, string>,
+  options: RunOptions = {},
+): Promise<CliResult> {
+  const child = cliCommand(args, env, options).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Stops a daemon by its pid, after checking it really is the one this home runs. */
+export async function stopDaemonByPid(dataDir: string): Promise<void> {
+  const info = readDaemonInfo(`${dataDir}/daemon.json`);
+  const pids = new Set<number>();
+  if (info) pids.add(info.pid);
+  // Also any daemon of this data dir that has not written daemon.json yet.
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const cmd = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).split("\0");
+      if (cmd.includes("__daemon") && cmd.includes(`--data-dir=${dataDir}`)) pids.add(Number(entry.name));
+    } catch { /* gone */ }
+  }
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGTERM");
+    } catch { /* gone */ }
+  }
+  const deadline = Date.now() + 5000;
+  for (const pid of pids) {
+    while (Date.now() < deadline && isAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+    if (isAlive(pid)) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* gone */ }
+    }
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z /.test(stat); // a zombie is dead
+  } catch {
+    return false;
+  }
+}
+
+export async function makeTestHome(
+  config = 'backend:\n  local:\n    endpoint: "127.0.0.1:0"\n',
+): Promise<TestHome> {
+  const home = await Deno.makeTempDir({ prefix: "stigmer-test-home-" });
+  if (config) await Deno.writeTextFile(`${home}/config.yaml`, config);
+  const dataDir = `${home}/data`;
+  const env: Record<string, string> = {
+    HOME: home,
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    STIGMER_HOME: home,
+    NO_COLOR: "1",
+  };
+  return {
+    home,
+    dataDir,
+    env,
+    run: (args, options) => runWith(args, env, options),
+    spawn: (args, options) => cliCommand(args, env, options).spawn(),
+    cleanup: async () => {
+      await stopDaemonByPid(dataDir);
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** A test with its own home, cleaned up (daemon stopped) whatever happens. */
+export function withHome(
+  fn: (home: TestHome) => Promise<void>,
+  config?: string,
+): () => Promise<void> {
+  return async () => {
+    const home = await makeTestHome(config);
+    try {
+      await fn(home);
+    } finally {
+      await home.cleanup();
+    }
+  };
+}
