@@ -12,4 +12,6 @@ protoc \
   --ts_proto_opt=outputServices=generic-definitions,importSuffix=.ts,forceLong=number,esModuleInterop=true,useOptionals=none,outputJsonMethods=false,outputPartialMethods=true,env=both,fileSuffix= \
   -I proto \
   $(find proto -name '*.proto' | sort)
-deno fmt --quiet "$out" >/dev/null 2>&1 || true
+deno fmt --quiet --no-config --line-width 100 "$out" >/dev/null 2>&1 || true
+# The hash of the sources lets a test notice stale code even without protoc.
+cat $(find proto -name '*.proto' | sort) | sha256sum | cut -d' ' -f1 > "$out/PROTO_SHA256"

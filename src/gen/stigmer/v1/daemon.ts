@@ -109,7 +109,16 @@ export const HelloRequest: MessageFns<HelloRequest> = {
 };
 
 function createBaseHelloResponse(): HelloResponse {
-  return { version: "", instanceId: "", pid: 0, dataDir: "", startedAt: "", mode: "", runningExecutions: 0, orgs: [] };
+  return {
+    version: "",
+    instanceId: "",
+    pid: 0,
+    dataDir: "",
+    startedAt: "",
+    mode: "",
+    runningExecutions: 0,
+    orgs: [],
+  };
 }
 
 export const HelloResponse: MessageFns<HelloResponse> = {

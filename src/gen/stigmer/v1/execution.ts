@@ -496,7 +496,9 @@ export const StartExecutionRequest: MessageFns<StartExecutionRequest> = {
   create<I extends Exact<DeepPartial<StartExecutionRequest>, I>>(base?: I): StartExecutionRequest {
     return StartExecutionRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<StartExecutionRequest>, I>>(object: I): StartExecutionRequest {
+  fromPartial<I extends Exact<DeepPartial<StartExecutionRequest>, I>>(
+    object: I,
+  ): StartExecutionRequest {
     const message = createBaseStartExecutionRequest();
     message.org = object.org ?? "";
     message.target = object.target ?? "";
@@ -566,7 +568,9 @@ export const GetExecutionRequest: MessageFns<GetExecutionRequest> = {
   create<I extends Exact<DeepPartial<GetExecutionRequest>, I>>(base?: I): GetExecutionRequest {
     return GetExecutionRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<GetExecutionRequest>, I>>(object: I): GetExecutionRequest {
+  fromPartial<I extends Exact<DeepPartial<GetExecutionRequest>, I>>(
+    object: I,
+  ): GetExecutionRequest {
     const message = createBaseGetExecutionRequest();
     message.org = object.org ?? "";
     message.id = object.id ?? "";
@@ -644,7 +648,9 @@ export const ListExecutionsRequest: MessageFns<ListExecutionsRequest> = {
   create<I extends Exact<DeepPartial<ListExecutionsRequest>, I>>(base?: I): ListExecutionsRequest {
     return ListExecutionsRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListExecutionsRequest>, I>>(object: I): ListExecutionsRequest {
+  fromPartial<I extends Exact<DeepPartial<ListExecutionsRequest>, I>>(
+    object: I,
+  ): ListExecutionsRequest {
     const message = createBaseListExecutionsRequest();
     message.org = object.org ?? "";
     message.pageSize = object.pageSize ?? 0;
@@ -709,10 +715,14 @@ export const ListExecutionsResponse: MessageFns<ListExecutionsResponse> = {
     }
   },
 
-  create<I extends Exact<DeepPartial<ListExecutionsResponse>, I>>(base?: I): ListExecutionsResponse {
+  create<I extends Exact<DeepPartial<ListExecutionsResponse>, I>>(
+    base?: I,
+  ): ListExecutionsResponse {
     return ListExecutionsResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListExecutionsResponse>, I>>(object: I): ListExecutionsResponse {
+  fromPartial<I extends Exact<DeepPartial<ListExecutionsResponse>, I>>(
+    object: I,
+  ): ListExecutionsResponse {
     const message = createBaseListExecutionsResponse();
     message.items = object.items?.map((e) => Execution.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
@@ -790,7 +800,9 @@ export const WatchExecutionRequest: MessageFns<WatchExecutionRequest> = {
   create<I extends Exact<DeepPartial<WatchExecutionRequest>, I>>(base?: I): WatchExecutionRequest {
     return WatchExecutionRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<WatchExecutionRequest>, I>>(object: I): WatchExecutionRequest {
+  fromPartial<I extends Exact<DeepPartial<WatchExecutionRequest>, I>>(
+    object: I,
+  ): WatchExecutionRequest {
     const message = createBaseWatchExecutionRequest();
     message.org = object.org ?? "";
     message.id = object.id ?? "";
@@ -855,10 +867,14 @@ export const CancelExecutionRequest: MessageFns<CancelExecutionRequest> = {
     }
   },
 
-  create<I extends Exact<DeepPartial<CancelExecutionRequest>, I>>(base?: I): CancelExecutionRequest {
+  create<I extends Exact<DeepPartial<CancelExecutionRequest>, I>>(
+    base?: I,
+  ): CancelExecutionRequest {
     return CancelExecutionRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<CancelExecutionRequest>, I>>(object: I): CancelExecutionRequest {
+  fromPartial<I extends Exact<DeepPartial<CancelExecutionRequest>, I>>(
+    object: I,
+  ): CancelExecutionRequest {
     const message = createBaseCancelExecutionRequest();
     message.org = object.org ?? "";
     message.id = object.id ?? "";

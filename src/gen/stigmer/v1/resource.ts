@@ -157,10 +157,12 @@ export const ResourceMetadata: MessageFns<ResourceMetadata> = {
       writer.uint32(34).string(message.id);
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
-      ResourceMetadata_LabelsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+      ResourceMetadata_LabelsEntry.encode({ key: key as any, value }, writer.uint32(42).fork())
+        .join();
     });
     globalThis.Object.entries(message.annotations).forEach(([key, value]: [string, string]) => {
-      ResourceMetadata_AnnotationsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+      ResourceMetadata_AnnotationsEntry.encode({ key: key as any, value }, writer.uint32(50).fork())
+        .join();
     });
     if (message.version !== 0) {
       writer.uint32(56).int64(message.version);
@@ -306,15 +308,16 @@ export const ResourceMetadata: MessageFns<ResourceMetadata> = {
       },
       {},
     );
-    message.annotations = (globalThis.Object.entries(object.annotations ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
+    message.annotations =
+      (globalThis.Object.entries(object.annotations ?? {}) as [string, string][]).reduce(
+        (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+          if (value !== undefined) {
+            acc[key] = globalThis.String(value);
+          }
+          return acc;
+        },
+        {},
+      );
     message.version = object.version ?? 0;
     message.project = object.project ?? "";
     message.createdAt = object.createdAt ?? "";
@@ -328,7 +331,10 @@ function createBaseResourceMetadata_LabelsEntry(): ResourceMetadata_LabelsEntry 
 }
 
 export const ResourceMetadata_LabelsEntry: MessageFns<ResourceMetadata_LabelsEntry> = {
-  encode(message: ResourceMetadata_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(
+    message: ResourceMetadata_LabelsEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
@@ -379,10 +385,14 @@ export const ResourceMetadata_LabelsEntry: MessageFns<ResourceMetadata_LabelsEnt
     }
   },
 
-  create<I extends Exact<DeepPartial<ResourceMetadata_LabelsEntry>, I>>(base?: I): ResourceMetadata_LabelsEntry {
+  create<I extends Exact<DeepPartial<ResourceMetadata_LabelsEntry>, I>>(
+    base?: I,
+  ): ResourceMetadata_LabelsEntry {
     return ResourceMetadata_LabelsEntry.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ResourceMetadata_LabelsEntry>, I>>(object: I): ResourceMetadata_LabelsEntry {
+  fromPartial<I extends Exact<DeepPartial<ResourceMetadata_LabelsEntry>, I>>(
+    object: I,
+  ): ResourceMetadata_LabelsEntry {
     const message = createBaseResourceMetadata_LabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
@@ -395,7 +405,10 @@ function createBaseResourceMetadata_AnnotationsEntry(): ResourceMetadata_Annotat
 }
 
 export const ResourceMetadata_AnnotationsEntry: MessageFns<ResourceMetadata_AnnotationsEntry> = {
-  encode(message: ResourceMetadata_AnnotationsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(
+    message: ResourceMetadata_AnnotationsEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
@@ -567,7 +580,15 @@ export const Resource: MessageFns<Resource> = {
 };
 
 function createBaseResourceInput(): ResourceInput {
-  return { kind: "", name: "", labels: {}, annotations: {}, specJson: "", sourceFile: "", sourceLine: 0 };
+  return {
+    kind: "",
+    name: "",
+    labels: {},
+    annotations: {},
+    specJson: "",
+    sourceFile: "",
+    sourceLine: 0,
+  };
 }
 
 export const ResourceInput: MessageFns<ResourceInput> = {
@@ -582,7 +603,8 @@ export const ResourceInput: MessageFns<ResourceInput> = {
       ResourceInput_LabelsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
     });
     globalThis.Object.entries(message.annotations).forEach(([key, value]: [string, string]) => {
-      ResourceInput_AnnotationsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+      ResourceInput_AnnotationsEntry.encode({ key: key as any, value }, writer.uint32(34).fork())
+        .join();
     });
     if (message.specJson !== "") {
       writer.uint32(42).string(message.specJson);
@@ -699,15 +721,16 @@ export const ResourceInput: MessageFns<ResourceInput> = {
       },
       {},
     );
-    message.annotations = (globalThis.Object.entries(object.annotations ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
+    message.annotations =
+      (globalThis.Object.entries(object.annotations ?? {}) as [string, string][]).reduce(
+        (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+          if (value !== undefined) {
+            acc[key] = globalThis.String(value);
+          }
+          return acc;
+        },
+        {},
+      );
     message.specJson = object.specJson ?? "";
     message.sourceFile = object.sourceFile ?? "";
     message.sourceLine = object.sourceLine ?? 0;
@@ -720,7 +743,10 @@ function createBaseResourceInput_LabelsEntry(): ResourceInput_LabelsEntry {
 }
 
 export const ResourceInput_LabelsEntry: MessageFns<ResourceInput_LabelsEntry> = {
-  encode(message: ResourceInput_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(
+    message: ResourceInput_LabelsEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
@@ -771,10 +797,14 @@ export const ResourceInput_LabelsEntry: MessageFns<ResourceInput_LabelsEntry> = 
     }
   },
 
-  create<I extends Exact<DeepPartial<ResourceInput_LabelsEntry>, I>>(base?: I): ResourceInput_LabelsEntry {
+  create<I extends Exact<DeepPartial<ResourceInput_LabelsEntry>, I>>(
+    base?: I,
+  ): ResourceInput_LabelsEntry {
     return ResourceInput_LabelsEntry.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ResourceInput_LabelsEntry>, I>>(object: I): ResourceInput_LabelsEntry {
+  fromPartial<I extends Exact<DeepPartial<ResourceInput_LabelsEntry>, I>>(
+    object: I,
+  ): ResourceInput_LabelsEntry {
     const message = createBaseResourceInput_LabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
@@ -787,7 +817,10 @@ function createBaseResourceInput_AnnotationsEntry(): ResourceInput_AnnotationsEn
 }
 
 export const ResourceInput_AnnotationsEntry: MessageFns<ResourceInput_AnnotationsEntry> = {
-  encode(message: ResourceInput_AnnotationsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(
+    message: ResourceInput_AnnotationsEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
@@ -838,7 +871,9 @@ export const ResourceInput_AnnotationsEntry: MessageFns<ResourceInput_Annotation
     }
   },
 
-  create<I extends Exact<DeepPartial<ResourceInput_AnnotationsEntry>, I>>(base?: I): ResourceInput_AnnotationsEntry {
+  create<I extends Exact<DeepPartial<ResourceInput_AnnotationsEntry>, I>>(
+    base?: I,
+  ): ResourceInput_AnnotationsEntry {
     return ResourceInput_AnnotationsEntry.fromPartial(base ?? ({} as any));
   },
   fromPartial<I extends Exact<DeepPartial<ResourceInput_AnnotationsEntry>, I>>(
@@ -1273,7 +1308,8 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
       writer.uint32(18).string(message.kind);
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
-      ListResourcesRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+      ListResourcesRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(26).fork())
+        .join();
     });
     if (message.pageSize !== 0) {
       writer.uint32(32).int32(message.pageSize);
@@ -1355,7 +1391,9 @@ export const ListResourcesRequest: MessageFns<ListResourcesRequest> = {
   create<I extends Exact<DeepPartial<ListResourcesRequest>, I>>(base?: I): ListResourcesRequest {
     return ListResourcesRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListResourcesRequest>, I>>(object: I): ListResourcesRequest {
+  fromPartial<I extends Exact<DeepPartial<ListResourcesRequest>, I>>(
+    object: I,
+  ): ListResourcesRequest {
     const message = createBaseListResourcesRequest();
     message.org = object.org ?? "";
     message.kind = object.kind ?? "";
@@ -1379,7 +1417,10 @@ function createBaseListResourcesRequest_LabelsEntry(): ListResourcesRequest_Labe
 }
 
 export const ListResourcesRequest_LabelsEntry: MessageFns<ListResourcesRequest_LabelsEntry> = {
-  encode(message: ListResourcesRequest_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(
+    message: ListResourcesRequest_LabelsEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
@@ -1504,7 +1545,9 @@ export const ListResourcesResponse: MessageFns<ListResourcesResponse> = {
   create<I extends Exact<DeepPartial<ListResourcesResponse>, I>>(base?: I): ListResourcesResponse {
     return ListResourcesResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListResourcesResponse>, I>>(object: I): ListResourcesResponse {
+  fromPartial<I extends Exact<DeepPartial<ListResourcesResponse>, I>>(
+    object: I,
+  ): ListResourcesResponse {
     const message = createBaseListResourcesResponse();
     message.items = object.items?.map((e) => Resource.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
@@ -1582,7 +1625,9 @@ export const DeleteResourceRequest: MessageFns<DeleteResourceRequest> = {
   create<I extends Exact<DeepPartial<DeleteResourceRequest>, I>>(base?: I): DeleteResourceRequest {
     return DeleteResourceRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<DeleteResourceRequest>, I>>(object: I): DeleteResourceRequest {
+  fromPartial<I extends Exact<DeepPartial<DeleteResourceRequest>, I>>(
+    object: I,
+  ): DeleteResourceRequest {
     const message = createBaseDeleteResourceRequest();
     message.org = object.org ?? "";
     message.kind = object.kind ?? "";
@@ -1636,10 +1681,14 @@ export const DeleteResourceResponse: MessageFns<DeleteResourceResponse> = {
     }
   },
 
-  create<I extends Exact<DeepPartial<DeleteResourceResponse>, I>>(base?: I): DeleteResourceResponse {
+  create<I extends Exact<DeepPartial<DeleteResourceResponse>, I>>(
+    base?: I,
+  ): DeleteResourceResponse {
     return DeleteResourceResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<DeleteResourceResponse>, I>>(object: I): DeleteResourceResponse {
+  fromPartial<I extends Exact<DeepPartial<DeleteResourceResponse>, I>>(
+    object: I,
+  ): DeleteResourceResponse {
     const message = createBaseDeleteResourceResponse();
     message.resource = (object.resource !== undefined && object.resource !== null)
       ? Resource.fromPartial(object.resource)

@@ -132,7 +132,9 @@ export const HealthCheckResponse: MessageFns<HealthCheckResponse> = {
   create<I extends Exact<DeepPartial<HealthCheckResponse>, I>>(base?: I): HealthCheckResponse {
     return HealthCheckResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<HealthCheckResponse>, I>>(object: I): HealthCheckResponse {
+  fromPartial<I extends Exact<DeepPartial<HealthCheckResponse>, I>>(
+    object: I,
+  ): HealthCheckResponse {
     const message = createBaseHealthCheckResponse();
     message.status = object.status ?? 0;
     return message;
