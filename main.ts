@@ -3,6 +3,7 @@ import { main } from "./src/cli/main.ts";
 
 if (import.meta.main) {
   const code = await main(Deno.args);
-  // Exit explicitly: the daemon keeps running on its own until it is stopped.
-  if (code !== 0 || Deno.args[0] !== "__daemon") Deno.exit(code);
+  // Exit explicitly: open handles (an HTTP/2 session, a timer) must not keep
+  // a finished command alive. Commands that fail softly set Deno.exitCode.
+  Deno.exit(code || Deno.exitCode);
 }

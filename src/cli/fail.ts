@@ -3,11 +3,21 @@
 // the cause chain with --debug.
 import { formatDiagnostic, StigmerError, ValidationError } from "../errors.ts";
 import { colors, writeErr } from "./output.ts";
+import { readEnvironment } from "../config/environment.ts";
 
 let debug = false;
 
 export function setDebug(enabled: boolean): void {
   debug = enabled;
+}
+
+/** STIGMER_DEBUG=1 does what --debug does, also for errors before the flag is parsed. */
+function debugFromEnvironment(): boolean {
+  try {
+    return readEnvironment().debug;
+  } catch {
+    return false; // no home directory: the error being reported says so
+  }
 }
 
 function message(err: unknown): string {
@@ -28,7 +38,7 @@ export function reportError(err: unknown): number {
     writeErr(`${c.red("error:")} ${message(err)}`);
   }
   if (err instanceof StigmerError && err.hint) writeErr(`${c.dim("hint:")} ${err.hint}`);
-  if (debug) {
+  if (debug || debugFromEnvironment()) {
     let cause = err instanceof Error ? err.cause : undefined;
     while (cause) {
       writeErr(`${c.dim("caused by:")} ${message(cause)}`);

@@ -14,8 +14,13 @@ export function setColor(enabled: boolean): void {
 
 export function colorsOn(): boolean {
   if (colorEnabled === undefined) {
-    const env = readEnvironment();
-    colorEnabled = !env.noColor && !env.ci && Deno.stderr.isTerminal();
+    try {
+      const env = readEnvironment();
+      colorEnabled = !env.noColor && !env.ci && Deno.stderr.isTerminal();
+    } catch {
+      // No home directory: that error is being reported right now, in plain text.
+      colorEnabled = false;
+    }
   }
   return colorEnabled;
 }

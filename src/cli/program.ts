@@ -85,9 +85,13 @@ export function buildProgram(): Command {
     .option("--json", "print JSON").option("--org <org>", "organization (cloud mode)")
     .option("--no-auto-start", "fail instead of starting the local daemon")
     .action(async (opts) => (await import("./commands/executions/list.ts")).list(opts));
-  executions.command("get").description("show one execution and its events")
+  executions.command("get").description("show one execution, or follow its events")
     .argument("<id>", "execution id")
-    .option("--json", "print JSON").option("--org <org>", "organization (cloud mode)")
+    .option("-f, --follow", "stream its events until it ends")
+    .option("--json", "print JSON (NDJSON events with --follow)").option(
+      "--org <org>",
+      "organization (cloud mode)",
+    )
     .option("--no-auto-start", "fail instead of starting the local daemon")
     .action(async (id, opts) => (await import("./commands/executions/get.ts")).get(id, opts));
   executions.command("cancel").description("cancel a running execution")

@@ -10,11 +10,32 @@ export const SETTABLE_KEYS = [...KNOWN_KEYS].filter((key) =>
   ![...KNOWN_KEYS].some((other) => other.startsWith(`${key}.`))
 );
 
-function checkKey(key: string): string[] {
+/** Edit distance, to suggest the setting a typo meant. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** Settings a mistyped or shortened key probably meant. */
+export function suggestKeys(key: string): string[] {
+  const last = key.split(".").pop() ?? "";
+  return SETTABLE_KEYS.filter((k) =>
+    distance(k, key) <= 2 || (last !== "" && k.endsWith(`.${last}`)) ||
+    (key !== "" && k.startsWith(`${key}.`))
+  );
+}
+
+/** Throws a usage error, with a suggestion, unless key names a setting. */
+export function checkKey(key: string): string[] {
   if (!SETTABLE_KEYS.includes(key)) {
-    const near = SETTABLE_KEYS.filter((k) =>
-      k.endsWith(key.split(".").pop() ?? "") || k.startsWith(key)
-    );
+    const near = suggestKeys(key);
     throw new UsageError(`unknown setting "${key}"`, {
       hint: near.length
         ? `did you mean: ${near.join(", ")}?`
@@ -60,18 +81,21 @@ export function setConfigValue(path: string, key: string, raw: string): void {
   const candidates: unknown[] = [raw];
   const typed = parseYamlValue(raw);
   if (typeof typed !== "string" && typed !== null) candidates.push(typed);
-  let lastError: unknown;
+  let firstError: unknown;
   for (const value of candidates) {
     doc.setIn(keys, value);
     try {
       validateOrThrow(path, doc.toJS(), key);
-      writeFileAtomic(path, doc.toString());
-      return;
     } catch (err) {
-      lastError = err;
+      // Report what the text form was refused for: "expected HOST:PORT" says
+      // more than "expected string, received number" about the typed retry.
+      firstError ??= err;
+      continue;
     }
+    writeFileAtomic(path, doc.toString());
+    return;
   }
-  throw lastError;
+  throw firstError;
 }
 
 /** Returns false when the key was not set. */

@@ -1,5 +1,6 @@
 // The one place that reads environment variables (STYLE: config in one layer).
 // Everything else receives these values as arguments.
+import { StigmerError } from "../errors.ts";
 
 export interface Environment {
   home: string; // STIGMER_HOME, default ~/.stigmer
@@ -29,7 +30,11 @@ function truthy(value: string | undefined): boolean {
 
 export function userHomeDir(): string {
   const home = get("HOME") ?? get("USERPROFILE");
-  if (!home) throw new Error("cannot find your home directory: set HOME or STIGMER_HOME");
+  if (!home) {
+    throw new StigmerError("cannot find your home directory", {
+      hint: "set HOME, or STIGMER_HOME to the directory stigmer should use",
+    });
+  }
   return home;
 }
 
@@ -58,4 +63,21 @@ export function expandHome(path: string): string {
   if (path === "~") return userHomeDir();
   if (path.startsWith("~/")) return `${userHomeDir()}${path.slice(1)}`;
   return path;
+}
+
+/** A secret the user named in config (e.g. an LLM API key variable); never logged. */
+export function readNamedVariable(name: string): string | undefined {
+  return name ? get(name) : undefined;
+}
+
+/**
+ * Deno's cache directory, where npm packages live when running from source.
+ * The daemon needs to read one file there: jq-web's WebAssembly module.
+ */
+export function denoCacheDir(): string {
+  const explicit = get("DENO_DIR");
+  if (explicit) return explicit;
+  if (Deno.build.os === "darwin") return `${userHomeDir()}/Library/Caches/deno`;
+  if (Deno.build.os === "windows") return `${get("LOCALAPPDATA") ?? userHomeDir()}/deno`;
+  return `${get("XDG_CACHE_HOME") ?? `${userHomeDir()}/.cache`}/deno`;
 }

@@ -4,18 +4,29 @@ import { z } from "zod";
 import { parseDuration } from "./duration.ts";
 import { BACKEND_TYPES, LLM_PROVIDERS } from "./defaults.ts";
 
-const duration = z.union([z.string(), z.number()]).refine(
+const DURATION_EXPECTED = 'expected a duration such as "30s", "10m", "3h" or 0';
+
+// One message for a wrong type and a bad string alike (zod's default for a
+// union is a bare "Invalid input").
+const duration = z.union([z.string(), z.number()], { error: DURATION_EXPECTED }).refine(
   (v) => parseDuration(v) !== undefined,
-  { message: 'expected a duration such as "30s", "10m", "3h" or 0' },
+  { message: DURATION_EXPECTED },
 );
+
+/** An enum whose error names the value given as well as the choices (SPEC §4). */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
+  return z.enum(values, {
+    error: (issue) =>
+      `unknown ${what} ${JSON.stringify(issue.input)}: expected one of ${values.join(", ")}`,
+  });
+}
 
 const endpoint = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, {
   message: 'expected HOST:PORT, such as "127.0.0.1:50051" (port 0 picks a free port)',
 });
 
 export const llmSchema = z.looseObject({
-  provider: z.enum(LLM_PROVIDERS, { message: `expected one of: ${LLM_PROVIDERS.join(", ")}` })
-    .optional(),
+  provider: oneOf(LLM_PROVIDERS, "LLM provider").optional(),
   model: z.string().optional(),
   base_url: z.url({ message: "expected a URL such as http://localhost:11434" }).optional(),
   api_key_env: z.string().optional(),
@@ -23,9 +34,7 @@ export const llmSchema = z.looseObject({
 
 export const configSchema = z.looseObject({
   backend: z.looseObject({
-    type: z.enum(BACKEND_TYPES, {
-      message: `expected one of: ${BACKEND_TYPES.join(", ")}`,
-    }).optional(),
+    type: oneOf(BACKEND_TYPES, "backend type").optional(),
     local: z.looseObject({
       endpoint: endpoint.optional(),
       data_dir: z.string().min(1).optional(),

@@ -9,6 +9,9 @@ function describe(err: unknown): string {
   if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
     return "permission denied";
   }
+  if (err instanceof Deno.errors.NotADirectory) {
+    return "a part of the path is a file, not a directory";
+  }
   if (String(err).includes("Read-only file system")) return "read-only file system";
   return err instanceof Error ? err.message : String(err);
 }
@@ -51,7 +54,8 @@ export function readTextIfExists(path: string): string | undefined {
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw new StigmerError(`cannot read ${path}: ${describe(err)}`, {
-      hint: "check the file's permissions",
+      hint: "check the permissions of the file and the directories above it, " +
+        "or point STIGMER_HOME at another directory",
       cause: err,
     });
   }

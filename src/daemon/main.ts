@@ -95,6 +95,12 @@ export async function runDaemon(argv: string[]): Promise<number> {
       store,
       health,
       log,
+      llm: {
+        provider: args.llmProvider,
+        model: args.llmModel,
+        baseUrl: args.llmBaseUrl,
+        apiKeyEnv: args.llmApiKeyEnv,
+      },
       authenticate: localAuthenticator(secret),
     });
 

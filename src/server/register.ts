@@ -4,10 +4,14 @@ import type * as grpc from "@grpc/grpc-js";
 import { HealthDefinition } from "../gen/grpc/health/v1/health.ts";
 import { DaemonServiceDefinition } from "../gen/stigmer/v1/daemon.ts";
 import { ResourceServiceDefinition } from "../gen/stigmer/v1/resource.ts";
+import { ExecutionServiceDefinition } from "../gen/stigmer/v1/execution.ts";
 import { addService, type Principal, type ServerHooks } from "./grpc_adapter.ts";
 import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";
 import { resourceHandlers } from "./services/resource.ts";
+import { executionHandlers } from "./services/execution.ts";
+import { ExecutionManager } from "./executions/manager.ts";
+import type { LlmSettings } from "./llm/chat.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ResourceStore } from "../store/store.ts";
 import type { DaemonLog } from "../daemon/log.ts";
@@ -17,18 +21,14 @@ export interface ServiceParts {
   store: ResourceStore;
   health: { serving: boolean };
   log: Pick<DaemonLog, "error" | "debug">;
+  llm: LlmSettings;
   authenticate(authorization: string | undefined, method: string): Principal;
-}
-
-export interface RunningWork {
-  running(): number;
-  stopAll(reason: string): Promise<void>;
 }
 
 export function registerServices(
   server: grpc.Server,
   parts: ServiceParts,
-): { executions: RunningWork } {
+): { executions: ExecutionManager } {
   const hooks: ServerHooks = {
     authenticate: parts.authenticate,
     callStarted: (method) => {
@@ -42,6 +42,7 @@ export function registerServices(
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
   addService(server, ResourceServiceDefinition, resourceHandlers(parts.store), hooks);
-  const executions: RunningWork = { running: () => 0, stopAll: () => Promise.resolve() };
+  const executions = new ExecutionManager(parts.store, parts.llm, parts.log);
+  addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
   return { executions };
 }

@@ -4,6 +4,7 @@
 //  - from source or a URL: `deno run` of the same main module and config, with
 //    the daemon's own narrow permissions.
 import { type DaemonArgs, daemonArgv } from "../../daemon/args.ts";
+import { denoCacheDir } from "../../config/environment.ts";
 
 export const DAEMON_COMMAND = "__daemon";
 
@@ -35,7 +36,8 @@ export function daemonPermissions(args: DaemonArgs, extraRead: string[] = []): s
     net.push(new URL(args.llmBaseUrl).host);
   } catch { /* an invalid URL fails at run time with a clear message */ }
   return [
-    `--allow-read=${[args.dataDir, ...extraRead].join(",")}`,
+    // Deno's npm cache: jq-web loads its WebAssembly file from there.
+    `--allow-read=${[args.dataDir, `${denoCacheDir()}/npm`, ...extraRead].join(",")}`,
     `--allow-write=${args.dataDir}`,
     `--allow-net=${net.join(",")}`,
     // grpc-js reads its GRPC_* tuning variables; the API key variable if any.

@@ -1,15 +1,9 @@
-import { UsageError } from "../../../errors.ts";
-import { SETTABLE_KEYS } from "../../../config/edit.ts";
+import { checkKey } from "../../../config/edit.ts";
 import { writeOut } from "../../output.ts";
 import { loadSettings } from "./shared.ts";
 
 export async function get(key: string): Promise<void> {
+  checkKey(key); // an unknown key is refused with a suggestion, before reading anything
   const { settings } = await loadSettings();
-  const setting = settings.find((s) => s.key === key);
-  if (!setting) {
-    throw new UsageError(`unknown setting "${key}"`, {
-      hint: `settings are: ${SETTABLE_KEYS.join(", ")}`,
-    });
-  }
-  writeOut(String(setting.value));
+  writeOut(String(settings.find((s) => s.key === key)!.value));
 }

@@ -1,0 +1,116 @@
+// stigmer run <NAME|ID>: start a workflow (or an agent) and follow its events.
+import { UsageError } from "../../errors.ts";
+import { connectBackend } from "../backend.ts";
+import { explain, withBackend } from "../rpc_errors.ts";
+import { makeClient } from "../../client/grpc_fetch.ts";
+import { ExecutionServiceDefinition } from "../../gen/stigmer/v1/execution.ts";
+import { follow } from "../follow.ts";
+import { colors, info, printJson, success, writeOut } from "../output.ts";
+
+export interface RunOptions {
+  input?: string[];
+  inputFile?: string;
+  message?: string;
+  follow?: boolean;
+  json?: boolean;
+  org?: string;
+  autoStart?: boolean;
+}
+
+/** `key=value` pairs; values are JSON when they parse as JSON, else text. */
+export function parseInputs(pairs: string[] = []): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`invalid --input "${pair}": expected key=value`);
+    const raw = pair.slice(at + 1);
+    try {
+      input[pair.slice(0, at)] = JSON.parse(raw);
+    } catch {
+      input[pair.slice(0, at)] = raw;
+    }
+  }
+  return input;
+}
+
+async function readInputFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new UsageError(`cannot read --input-file ${path}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = /\.ya?ml$/i.test(path) ? (await import("yaml")).parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(
+      `--input-file ${path} is not valid ${/\.ya?ml$/i.test(path) ? "YAML" : "JSON"}: ${
+        (err as Error).message
+      }`,
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError(`--input-file ${path} must hold an object (key: value pairs)`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export async function run(target: string, opts: RunOptions): Promise<void> {
+  const input = {
+    ...(opts.inputFile ? await readInputFile(opts.inputFile) : {}),
+    ...parseInputs(opts.input),
+  };
+  const backend = await connectBackend({ org: opts.org, autoStart: opts.autoStart });
+  const began = performance.now();
+  const org = backend.selection.org;
+  try {
+    const execution = await withBackend(
+      backend.selection,
+      () =>
+        makeClient(backend.channel, ExecutionServiceDefinition).start({
+          org,
+          target,
+          targetKind: "",
+          inputJson: JSON.stringify(input),
+          message: opts.message ?? "",
+        }),
+    );
+    if (opts.follow === false) {
+      if (opts.json) printJson({ id: execution.id, phase: execution.phase });
+      else writeOut(execution.id);
+      info(
+        `Started ${execution.kind} ${execution.id}; follow it: stigmer executions get ${execution.id} --follow`,
+      );
+      return;
+    }
+    let result;
+    try {
+      result = await follow(backend.channel, org, execution.id, { json: opts.json });
+    } catch (err) {
+      throw explain(err, backend.selection);
+    }
+    if (result.detached) {
+      info(
+        `\nDetached; ${execution.id} goes on in the backend. Follow it again: stigmer executions get ${execution.id} --follow`,
+      );
+      Deno.exitCode = 130;
+      return;
+    }
+    const seconds = ((performance.now() - began) / 1000).toFixed(2);
+    const totals =
+      `${result.tasksCompleted} task${result.tasksCompleted === 1 ? "" : "s"} completed` +
+      (result.tasksFailed ? `, ${result.tasksFailed} failed` : "");
+    if (result.phase === "COMPLETED") {
+      if (!opts.json && result.output !== undefined) {
+        writeOut(JSON.stringify(result.output, null, 2));
+      }
+      success(`${execution.id} COMPLETED in ${seconds}s (${totals})`);
+    } else {
+      info(`${colors().red("✗")} ${execution.id} ${result.phase} after ${seconds}s (${totals})`);
+      Deno.exitCode = 1;
+    }
+  } finally {
+    backend.channel.close();
+  }
+}

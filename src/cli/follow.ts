@@ -1,0 +1,94 @@
+// Following an execution's events: readable lines, or NDJSON with --json.
+// Ctrl-C detaches; the run goes on in the backend.
+import type { Channel } from "../client/grpc_fetch.ts";
+import { makeClient } from "../client/grpc_fetch.ts";
+import { type ExecutionEvent, ExecutionServiceDefinition } from "../gen/stigmer/v1/execution.ts";
+import { BackendUnavailableError, StigmerError } from "../errors.ts";
+import { colors, info, writeOut } from "./output.ts";
+
+const TERMINAL = new Set([
+  "execution.completed",
+  "execution.failed",
+  "execution.cancelled",
+  "execution.interrupted",
+]);
+
+export interface FollowResult {
+  phase: string;
+  detached: boolean;
+  tasksCompleted: number;
+  tasksFailed: number;
+  output?: unknown;
+}
+
+function short(json: string, max = 120): string {
+  return json.length > max ? `${json.slice(0, max - 1)}…` : json;
+}
+
+function printEvent(event: ExecutionEvent): void {
+  const c = colors();
+  switch (event.type) {
+    case "task.started":
+      return info(c.dim(`→ ${event.task}`));
+    case "task.completed":
+      return info(
+        `${c.green("✓")} ${event.task}${event.dataJson ? c.dim(` ${short(event.dataJson)}`) : ""}`,
+      );
+    case "task.failed":
+      return info(`${c.red("✗")} ${event.task}: ${event.message}`);
+    case "agent.message":
+      return info(`${c.cyan("agent")} ${event.task}: ${event.message}`);
+    case "log":
+      return info(c.dim(event.message));
+    case "execution.started":
+      return info(`Started ${event.executionId}: ${event.message}`);
+    default:
+      return;
+  }
+}
+
+export async function follow(
+  channel: Channel,
+  org: string,
+  id: string,
+  options: { json?: boolean; afterSeq?: number },
+): Promise<FollowResult> {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const result: FollowResult = { phase: "", detached: false, tasksCompleted: 0, tasksFailed: 0 };
+  try {
+    const stream = makeClient(channel, ExecutionServiceDefinition).watch(
+      { org, id, afterSeq: options.afterSeq ?? 0 },
+      { signal: controller.signal },
+    );
+    for await (const event of stream) {
+      if (options.json) writeOut(JSON.stringify(event));
+      else printEvent(event);
+      if (event.type === "task.completed") result.tasksCompleted++;
+      if (event.type === "task.failed") result.tasksFailed++;
+      if (TERMINAL.has(event.type)) {
+        result.phase = event.type.slice("execution.".length).toUpperCase();
+        if (event.type === "execution.completed" && event.dataJson) {
+          result.output = JSON.parse(event.dataJson);
+        }
+        if (event.type !== "execution.completed" && !options.json) {
+          info(`${colors().red("✗")} ${event.message}`);
+        }
+        return result;
+      }
+    }
+    throw new BackendUnavailableError(`the event stream of ${id} ended before the execution did`, {
+      hint: `follow it again: stigmer executions get ${id} --follow`,
+    });
+  } catch (err) {
+    if (controller.signal.aborted) {
+      result.detached = true;
+      return result;
+    }
+    if (err instanceof StigmerError) throw err;
+    throw err;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}

@@ -1,0 +1,253 @@
+// Runs executions inside the serving process: starts them, records every
+// event in the store, lets watchers follow, cancels, and on shutdown marks
+// whatever is still running INTERRUPTED (never left RUNNING forever).
+import type { ResourceStore } from "../../store/store.ts";
+import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execution.ts";
+import { TERMINAL_PHASES } from "../../model/execution.ts";
+import type { Resource } from "../../model/resource.ts";
+import { idPrefixOf } from "../../model/ids.ts";
+import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../../engine/mod.ts";
+import type { LlmSettings } from "../llm/chat.ts";
+import { runAgentTurn } from "./agent_turn.ts";
+import { GrpcError, Status } from "../../client/grpc_status.ts";
+
+type Listener = (event: ExecutionEvent) => void;
+
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export interface StartRequest {
+  org: string;
+  target: string;
+  targetKind: "" | "Workflow" | "Agent";
+  input: Record<string, unknown>;
+  message: string;
+}
+
+const TERMINAL_EVENTS = new Set([
+  "execution.completed",
+  "execution.failed",
+  "execution.cancelled",
+  "execution.interrupted",
+]);
+
+export class ExecutionManager {
+  readonly #running = new Map<string, Running>();
+  readonly #listeners = new Map<string, Set<Listener>>();
+
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly llm: LlmSettings,
+    private readonly log: { error(message: string): void },
+  ) {}
+
+  running(): number {
+    return this.#running.size;
+  }
+
+  async #resolveTarget(org: string, target: string, kind: StartRequest["targetKind"]) {
+    const prefix = idPrefixOf(target);
+    const tryKind = async (k: "Workflow" | "Agent") =>
+      (!kind || kind === k) ? await this.store.get(org, k, target) : undefined;
+    // An id says its kind; a name is looked up as a workflow first, then an agent.
+    const resource = prefix === "agt"
+      ? await tryKind("Agent")
+      : (await tryKind("Workflow")) ?? (await tryKind("Agent"));
+    if (!resource) {
+      throw new GrpcError(
+        Status.NOT_FOUND,
+        `no ${
+          kind ? kind.toLowerCase() : "workflow or agent"
+        } named "${target}" in organization ${org}`,
+      );
+    }
+    return resource;
+  }
+
+  async start(request: StartRequest): Promise<Execution> {
+    const target = await this.#resolveTarget(request.org, request.target, request.targetKind);
+    const kind: ExecutionKind = target.kind === "Workflow" ? "WorkflowExecution" : "AgentExecution";
+    if (kind === "AgentExecution" && !request.message) {
+      throw new GrpcError(
+        Status.INVALID_ARGUMENT,
+        `agent ${target.metadata.name} needs a message: --message "…"`,
+      );
+    }
+    const execution = await this.store.createExecution({
+      kind,
+      org: request.org,
+      targetId: target.metadata.id,
+      targetName: target.metadata.name,
+      input: kind === "AgentExecution"
+        ? { ...request.input, message: request.message }
+        : request.input,
+    });
+    const controller = new AbortController();
+    const done = this.#run(execution, target, request, controller.signal)
+      .catch((err) => this.log.error(`execution ${execution.id}: ${err?.stack ?? err}`))
+      .finally(() => this.#running.delete(execution.id));
+    this.#running.set(execution.id, { controller, done });
+    return execution;
+  }
+
+  async #emit(executionId: string, event: Omit<ExecutionEvent, "executionId" | "seq" | "time">) {
+    const stored = await this.store.appendEvent({ executionId, ...event });
+    for (const listener of this.#listeners.get(executionId) ?? []) listener(stored);
+  }
+
+  async #run(execution: Execution, target: Resource, request: StartRequest, signal: AbortSignal) {
+    const id = execution.id;
+    await this.store.updateExecution(id, { phase: "RUNNING", startedAt: new Date().toISOString() });
+    await this.#emit(id, {
+      type: "execution.started",
+      task: "",
+      message: `${execution.kind} of ${target.kind} ${target.metadata.name}`,
+      data: null,
+    });
+    try {
+      let output: unknown;
+      if (target.kind === "Workflow") {
+        output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
+          emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
+          callAgent: (call) =>
+            runAgentTurn(this.store, this.llm, request.org, call.agent, call.message, call.signal),
+        }, { signal, executionId: id });
+      } else {
+        const reply = await runAgentTurn(
+          this.store,
+          this.llm,
+          request.org,
+          target.metadata.name,
+          request.message,
+          signal,
+        );
+        await this.#emit(id, {
+          type: "agent.message",
+          task: target.metadata.name,
+          message: reply,
+          data: null,
+        });
+        output = { message: reply };
+      }
+      await this.store.updateExecution(id, {
+        phase: "COMPLETED",
+        output,
+        finishedAt: new Date().toISOString(),
+      });
+      await this.#emit(id, {
+        type: "execution.completed",
+        task: "",
+        message: "completed",
+        data: output ?? null,
+      });
+    } catch (err) {
+      const cancelled = signal.aborted || err instanceof WorkflowCancelledError;
+      const reason = signal.reason instanceof Error
+        ? signal.reason.message
+        : String(signal.reason ?? "");
+      const phase = cancelled
+        ? (reason.startsWith("interrupted:") ? "INTERRUPTED" : "CANCELLED")
+        : "FAILED";
+      const message = cancelled
+        ? reason.replace(/^interrupted: /, "") || "cancelled"
+        : (err as Error).message;
+      await this.store.updateExecution(id, {
+        phase,
+        error: message,
+        finishedAt: new Date().toISOString(),
+      });
+      await this.#emit(id, {
+        type: phase === "FAILED"
+          ? "execution.failed"
+          : phase === "CANCELLED"
+          ? "execution.cancelled"
+          : "execution.interrupted",
+        task: "",
+        message,
+        data: null,
+      });
+    }
+  }
+
+  async get(org: string, id: string): Promise<Execution> {
+    const execution = await this.store.getExecution(org, id);
+    if (!execution) {
+      throw new GrpcError(Status.NOT_FOUND, `execution ${id} not found in organization ${org}`);
+    }
+    return execution;
+  }
+
+  async cancel(org: string, id: string): Promise<Execution> {
+    const execution = await this.get(org, id);
+    const running = this.#running.get(id);
+    if (!running) {
+      if (TERMINAL_PHASES.has(execution.phase)) {
+        throw new GrpcError(
+          Status.FAILED_PRECONDITION,
+          `execution ${id} already ended (${execution.phase})`,
+        );
+      }
+      return execution;
+    }
+    running.controller.abort(new Error("cancelled by the user"));
+    await running.done;
+    return await this.get(org, id);
+  }
+
+  /** Replays stored events after `afterSeq`, then follows until the terminal event. */
+  async watch(
+    org: string,
+    id: string,
+    afterSeq: number,
+    send: (event: ExecutionEvent) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.get(org, id);
+    const queue: ExecutionEvent[] = [];
+    let wake: (() => void) | undefined;
+    const listener: Listener = (event) => {
+      queue.push(event);
+      wake?.();
+    };
+    // Subscribe before replaying, so nothing falls between the two.
+    if (!this.#listeners.has(id)) this.#listeners.set(id, new Set());
+    this.#listeners.get(id)!.add(listener);
+    try {
+      let last = afterSeq;
+      for (const event of await this.store.listEvents(id, afterSeq)) {
+        await send(event);
+        last = event.seq;
+        if (TERMINAL_EVENTS.has(event.type)) return;
+      }
+      // A run that ended before we subscribed, whose end was not stored as an event.
+      if (!this.#running.has(id) && TERMINAL_PHASES.has((await this.get(org, id)).phase)) return;
+      while (!signal.aborted) {
+        while (queue.length > 0) {
+          const event = queue.shift()!;
+          if (event.seq <= last) continue;
+          await send(event);
+          last = event.seq;
+          if (TERMINAL_EVENTS.has(event.type)) return;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        wake = undefined;
+      }
+    } finally {
+      const set = this.#listeners.get(id);
+      set?.delete(listener);
+      if (set?.size === 0) this.#listeners.delete(id);
+    }
+  }
+
+  /** Stops every run; they end INTERRUPTED with the reason. */
+  async stopAll(reason: string): Promise<void> {
+    const runs = [...this.#running.values()];
+    for (const run of runs) run.controller.abort(new Error(`interrupted: ${reason}`));
+    await Promise.allSettled(runs.map((run) => run.done));
+  }
+}
