@@ -41,6 +41,19 @@ export interface RunOptions {
 
 const decoder = new TextDecoder();
 
+/**
+ * The caller's environment minus every STIGMER_* variable, so a developer's
+ * own settings never leak into a test; Deno's cache and network settings
+ * (DENO_DIR, proxies, CA stores) stay, so the CLI finds its npm packages.
+ */
+export function inheritedEnv(): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const key of Object.keys(env)) {
+    if (key.startsWith("STIGMER_") || key === "NO_COLOR" || key === "CI") delete env[key];
+  }
+  return env;
+}
+
 export function cliCommand(args: string[], env: Record<string, string>, options: RunOptions = {}) {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--no-prompt", "--config", CONFIG, ...CLI_PERMISSIONS, MAIN, ...args],
@@ -68,19 +81,34 @@ export async function runWith(
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
+/**
+ * Every process whose command line contains all of `needles`, from `ps`
+ * (Deno asks for --allow-all to read /proc; `ps` needs only --allow-run).
+ */
+export function processesMatching(...needles: string[]): { pid: number; args: string }[] {
+  const out = new Deno.Command("ps", { args: ["-eo", "pid=,stat=,args="], stdout: "piped" })
+    .outputSync();
+  const found: { pid: number; args: string }[] = [];
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const match = /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (!match || match[2].startsWith("Z")) continue; // a zombie is dead
+    if (needles.every((n) => match[3].includes(n))) {
+      found.push({ pid: Number(match[1]), args: match[3] });
+    }
+  }
+  return found;
+}
+
+/** Daemons serving this data dir, started or still starting. */
+export function daemonsOf(dataDir: string): number[] {
+  return processesMatching("__daemon", `--data-dir=${dataDir}`).map((p) => p.pid);
+}
+
 /** Stops a daemon by its pid, after checking it really is the one this home runs. */
 export async function stopDaemonByPid(dataDir: string): Promise<void> {
+  const pids = new Set<number>(daemonsOf(dataDir));
   const info = readDaemonInfo(`${dataDir}/daemon.json`);
-  const pids = new Set<number>();
-  if (info) pids.add(info.pid);
-  // Also any daemon of this data dir that has not written daemon.json yet.
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).split("\0");
-      if (cmd.includes("__daemon") && cmd.includes(`--data-dir=${dataDir}`)) pids.add(Number(entry.name));
-    } catch { /* gone */ }
-  }
+  if (info && pids.has(info.pid)) pids.add(info.pid);
   for (const pid of pids) {
     try {
       Deno.kill(pid, "SIGTERM");
@@ -98,12 +126,10 @@ export async function stopDaemonByPid(dataDir: string): Promise<void> {
 }
 
 export function isAlive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z /.test(stat); // a zombie is dead
-  } catch {
-    return false;
-  }
+  const out = new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)], stdout: "piped" })
+    .outputSync();
+  const stat = new TextDecoder().decode(out.stdout).trim();
+  return stat !== "" && !stat.startsWith("Z");
 }
 
 export async function makeTestHome(
@@ -112,12 +138,7 @@ export async function makeTestHome(
   const home = await Deno.makeTempDir({ prefix: "stigmer-test-home-" });
   if (config) await Deno.writeTextFile(`${home}/config.yaml`, config);
   const dataDir = `${home}/data`;
-  const env: Record<string, string> = {
-    HOME: home,
-    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    STIGMER_HOME: home,
-    NO_COLOR: "1",
-  };
+  const env: Record<string, string> = { ...inheritedEnv(), STIGMER_HOME: home, NO_COLOR: "1" };
   return {
     home,
     dataDir,
