@@ -19,6 +19,12 @@ export async function main(args: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
+  if (args.length === 0 || (args.length === 1 && (args[0] === "--help" || args[0] === "-h"))) {
+    // The commonest help, without loading the parser: generated from it.
+    const { TOP_LEVEL_HELP } = await import("./help_text.ts");
+    (args.length === 0 ? console.error : console.log)(TOP_LEVEL_HELP.trimEnd());
+    return args.length === 0 ? EXIT_USAGE : 0;
+  }
   const { buildProgram } = await import("./program.ts");
   try {
     await buildProgram().parseAsync(args, { from: "user" });

@@ -3,19 +3,19 @@
 import nodeAssert from "node:assert/strict";
 
 export function assert(condition: unknown, message?: string): asserts condition {
-  nodeAssert.ok(condition, message);
+  nodeAssert.ok(condition, message as string);
 }
 
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  nodeAssert.deepStrictEqual(actual, expected, message);
+  nodeAssert.deepStrictEqual(actual, expected, message as string);
 }
 
 export function assertNotEquals<T>(actual: T, expected: T, message?: string): void {
-  nodeAssert.notDeepStrictEqual(actual, expected, message);
+  nodeAssert.notDeepStrictEqual(actual, expected, message as string);
 }
 
 export function assertMatch(actual: string, pattern: RegExp, message?: string): void {
-  nodeAssert.match(actual, pattern, message);
+  nodeAssert.match(actual, pattern, message as string);
 }
 
 /** Awaits fn and checks that it rejects with an instance of errorClass whose message includes text. */
