@@ -54,9 +54,11 @@ export function daemonCommandLine(
     return { command: launch.execPath, args: [DAEMON_COMMAND, ...daemonArgv(args)] };
   }
   const main = launch.mainModule;
+  // From a URL the daemon loads its lazily imported modules from the same
+  // host, which Deno 2 allows only with --allow-import for that host.
   const configFlag = main.startsWith("file:")
     ? ["--config", new URL("./deno.json", main).pathname]
-    : ["--import-map", new URL("./deno.json", main).href];
+    : ["--import-map", new URL("./deno.json", main).href, `--allow-import=${new URL(main).host}`];
   return {
     command: launch.execPath,
     args: [

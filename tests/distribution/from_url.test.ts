@@ -1,0 +1,60 @@
+// `deno run … --import-map <url>/deno.json <url>/main.ts`: the whole CLI from a
+// URL, and the daemon it auto-starts spawned from the same URL and import map.
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { makeTestHome, processesMatching, REPO } from "../helpers/cli.ts";
+import { serveDirectory } from "./helpers.ts";
+
+Deno.test("the CLI runs from a URL: --version, init, apply, with the daemon from the same URL", async () => {
+  const server = serveDirectory(REPO);
+  const home = await makeTestHome();
+  const work = await Deno.makeTempDir({ prefix: "stigmer-url-" });
+  const host = new URL(server.url).host;
+  const run = async (args: string[], cwd = work) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        `--allow-import=${host}`,
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-net=127.0.0.1,localhost",
+        "--allow-run",
+        "--import-map",
+        `${server.url}/deno.json`,
+        `${server.url}/main.ts`,
+        ...args,
+      ],
+      cwd,
+      env: home.env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+  };
+  try {
+    const version = await run(["--version"]);
+    assertEquals(version.code, 0, version.stderr);
+    assertMatch(version.stdout, /^\d+\.\d+\.\d+/);
+
+    assertEquals((await run(["init", "demo"])).code, 0);
+    const applied = await run(["apply"], `${work}/demo`);
+    assertEquals(applied.code, 0, applied.stderr);
+    assertMatch(applied.stdout, /Workflow\s+hello\s+CREATED/);
+    assertMatch(applied.stderr, /Daemon started/);
+
+    const daemons = processesMatching("__daemon", `--data-dir=${home.dataDir}`);
+    assertEquals(daemons.length, 1);
+    assert(
+      daemons[0].args.includes(`${server.url}/main.ts`),
+      `daemon not from the URL: ${daemons[0].args}`,
+    );
+    assert(daemons[0].args.includes(`${server.url}/deno.json`), "daemon without the import map");
+  } finally {
+    await home.cleanup();
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
