@@ -2,7 +2,7 @@
 // Flags and the project file are applied by the commands that take them.
 import { type Environment, expandHome, readEnvironment } from "./environment.ts";
 import { homePaths } from "./paths.ts";
-import { readTextIfExists } from "./secure_fs.ts";
+import { readTextIfExists, writeFileAtomic } from "./secure_fs.ts";
 import { parseDuration } from "./duration.ts";
 import {
   DEFAULT_CLOUD_ENDPOINT,
@@ -151,9 +151,39 @@ export function resolveConfig(
  * validation code at all: the common case stays fast.
  */
 export async function loadConfig(env: Environment = readEnvironment()): Promise<StigmerConfig> {
-  const path = homePaths(env.home).config;
-  const text = readTextIfExists(path);
-  if (text === undefined || text.trim() === "") return resolveConfig({}, env, path);
-  const { file, warnings } = await parseConfigFile(path, text);
-  return resolveConfig(file, env, path, warnings);
+  const paths = homePaths(env.home);
+  const text = readTextIfExists(paths.config);
+  if (text === undefined || text.trim() === "") return resolveConfig({}, env, paths.config);
+  const cached = readParsedConfig(paths.configCache, text);
+  if (cached) return resolveConfig(cached.file, env, paths.config, cached.warnings);
+  const { file, warnings } = await parseConfigFile(paths.config, text);
+  writeParsedConfig(paths.configCache, { text, file, warnings });
+  return resolveConfig(file, env, paths.config, warnings);
+}
+
+interface ParsedConfig {
+  text: string;
+  file: ConfigFile;
+  warnings: string[];
+}
+
+/**
+ * The validated form of config.yaml, kept beside it as JSON: every command
+ * reads config, and parsing YAML and loading the validator cost more than the
+ * rest of a warm command. Keyed by the whole text, so it can never be stale.
+ */
+function readParsedConfig(path: string, text: string): ParsedConfig | undefined {
+  try {
+    const parsed = JSON.parse(Deno.readTextFileSync(path)) as ParsedConfig;
+    if (parsed.text === text && typeof parsed.file === "object" && Array.isArray(parsed.warnings)) {
+      return parsed;
+    }
+  } catch { /* absent or damaged: parse again */ }
+  return undefined;
+}
+
+function writeParsedConfig(path: string, parsed: ParsedConfig): void {
+  try {
+    writeFileAtomic(path, JSON.stringify(parsed));
+  } catch { /* a read-only home still works, only slower */ }
 }

@@ -3,6 +3,8 @@
 export interface HomePaths {
   home: string;
   config: string;
+  /** config.yaml as validated JSON, to skip parsing it on every command. */
+  configCache: string;
   credentials: string;
 }
 
@@ -18,7 +20,12 @@ export interface DataPaths {
 }
 
 export function homePaths(home: string): HomePaths {
-  return { home, config: `${home}/config.yaml`, credentials: `${home}/credentials.yaml` };
+  return {
+    home,
+    config: `${home}/config.yaml`,
+    configCache: `${home}/.config.yaml.json`,
+    credentials: `${home}/credentials.yaml`,
+  };
 }
 
 export function dataPaths(dataDir: string): DataPaths {
