@@ -4,6 +4,7 @@ import type { Channel } from "../client/grpc_fetch.ts";
 import { makeClient } from "../client/grpc_fetch.ts";
 import { type ExecutionEvent, ExecutionServiceDefinition } from "../gen/stigmer/v1/execution.ts";
 import { BackendUnavailableError, StigmerError } from "../errors.ts";
+import { GrpcError, Status } from "../client/grpc_status.ts";
 import { colors, info, writeOut } from "./output.ts";
 
 const TERMINAL = new Set([
@@ -34,8 +35,13 @@ function printEvent(event: ExecutionEvent): void {
       return info(
         `${c.green("✓")} ${event.task}${event.dataJson ? c.dim(` ${short(event.dataJson)}`) : ""}`,
       );
-    case "task.failed":
-      return info(`${c.red("✗")} ${event.task}: ${event.message}`);
+    case "task.failed": {
+      // The engine's message already names the task that failed: say it once.
+      const message = event.message.startsWith(`${event.task}: `)
+        ? event.message.slice(event.task.length + 2)
+        : event.message;
+      return info(`${c.red("✗")} ${event.task}: ${message}`);
+    }
     case "agent.message":
       return info(`${c.cyan("agent")} ${event.task}: ${event.message}`);
     case "log":
@@ -57,6 +63,7 @@ export async function follow(
   const onInterrupt = () => controller.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
   const result: FollowResult = { phase: "", detached: false, tasksCompleted: 0, tasksFailed: 0 };
+  let lastFailure: string | undefined;
   try {
     const stream = makeClient(channel, ExecutionServiceDefinition).watch(
       { org, id, afterSeq: options.afterSeq ?? 0 },
@@ -66,13 +73,19 @@ export async function follow(
       if (options.json) writeOut(JSON.stringify(event));
       else printEvent(event);
       if (event.type === "task.completed") result.tasksCompleted++;
-      if (event.type === "task.failed") result.tasksFailed++;
+      if (event.type === "task.failed") {
+        result.tasksFailed++;
+        lastFailure = event.message;
+      }
       if (TERMINAL.has(event.type)) {
         result.phase = event.type.slice("execution.".length).toUpperCase();
         if (event.type === "execution.completed" && event.dataJson) {
           result.output = JSON.parse(event.dataJson);
         }
-        if (event.type !== "execution.completed" && !options.json) {
+        // A run that failed with its task's error: that line was just printed.
+        if (
+          event.type !== "execution.completed" && !options.json && event.message !== lastFailure
+        ) {
           info(`${colors().red("✗")} ${event.message}`);
         }
         return result;
@@ -87,6 +100,17 @@ export async function follow(
       return result;
     }
     if (err instanceof StigmerError) throw err;
+    // The backend went away mid-stream (a crash, a restart): the run may live on.
+    if (err instanceof GrpcError && err.code === Status.UNAVAILABLE) {
+      throw new BackendUnavailableError(
+        `lost the connection while following ${id}: ${err.details}`,
+        {
+          hint:
+            `see: stigmer server status; follow it again: stigmer executions get ${id} --follow`,
+          cause: err,
+        },
+      );
+    }
     throw err;
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);

@@ -326,7 +326,7 @@ export async function runCodeMode(
     const how = status.signal
       ? `was killed by ${status.signal}`
       : `failed (exit code ${status.code})`;
-    throw fail(`the program ${how}${tail}`, errorLocation(stderr, root));
+    throw fail(`the program ${how}${tail ? `:${tail}` : ""}`, errorLocation(stderr, root));
   }
 
   let synthesized;

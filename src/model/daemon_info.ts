@@ -61,7 +61,26 @@ export function tryLock(path: string): Deno.FsFile | undefined {
   return undefined;
 }
 
-/** True when a live process holds the daemon lock. */
+/**
+ * Takes the lock, retrying for a moment: a CLI's probe holds it (shared) for
+ * microseconds, and a daemon starting just then must not give up.
+ */
+export async function acquireLock(
+  path: string,
+  patienceMs = 300,
+): Promise<Deno.FsFile | undefined> {
+  const deadline = performance.now() + patienceMs;
+  while (true) {
+    const lock = tryLock(path);
+    if (lock || performance.now() >= deadline) return lock;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * True when a live process holds the daemon lock. The test takes a shared
+ * lock: CLIs probing at the same moment never see each other as the daemon.
+ */
 export function isLockHeld(path: string): boolean {
   let file: Deno.FsFile;
   try {
@@ -70,7 +89,7 @@ export function isLockHeld(path: string): boolean {
     return false; // no lock file: no daemon has ever run here
   }
   try {
-    if (file.tryLockSync(true)) {
+    if (file.tryLockSync(false)) {
       file.unlockSync();
       return false;
     }

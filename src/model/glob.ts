@@ -59,49 +59,64 @@ export interface GlobResult {
   escapes: { path: string; target: string }[];
 }
 
-/** Finds the files under `root` matching `pattern`, refusing symlinks that leave `root`. */
+/**
+ * Finds the files under `root` matching `pattern`, refusing symlinks that leave
+ * `root`. Symlinks inside `root` are followed after the real entries, and each
+ * real file is listed once, so a link never duplicates or shadows its target.
+ */
 export async function expandGlob(root: string, pattern: string): Promise<GlobResult> {
   const patternSegments = segments(pattern);
   const realRoot = await Deno.realPath(root);
   const result: GlobResult = { files: [], escapes: [] };
-  const visited = new Set<string>();
+  const visitedDirs = new Set<string>();
+  const seenFiles = new Set<string>();
+  const links: { path: string; rel: string[]; isDirectory: boolean }[] = [];
+
+  const take = async (path: string, rel: string[], isDirectory: boolean): Promise<void> => {
+    if (isDirectory) {
+      if (matchSegments(patternSegments, rel, true)) await walk(path, rel);
+    } else if (matchSegments(patternSegments, rel)) {
+      const real = await Deno.realPath(path);
+      if (!seenFiles.has(real)) result.files.push(resolve(path));
+      seenFiles.add(real);
+    }
+  };
 
   const walk = async (dir: string, relative: string[]): Promise<void> => {
     const real = await Deno.realPath(dir);
-    if (visited.has(real)) return; // a symlink loop
-    visited.add(real);
+    if (visitedDirs.has(real)) return; // seen already, or a symlink loop
+    visitedDirs.add(real);
     const entries: Deno.DirEntry[] = [];
     for await (const entry of Deno.readDir(dir)) entries.push(entry);
     entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     for (const entry of entries) {
       const path = join(dir, entry.name);
       const rel = [...relative, entry.name];
-      let isFile = entry.isFile;
-      let isDirectory = entry.isDirectory;
-      if (entry.isSymlink) {
-        let target: string;
-        let info: Deno.FileInfo;
-        try {
-          target = await Deno.realPath(path);
-          info = await Deno.stat(target);
-        } catch {
-          continue; // a dangling symlink matches nothing
-        }
-        const relevant = info.isDirectory
-          ? matchSegments(patternSegments, rel, true)
-          : matchSegments(patternSegments, rel);
-        if (!isInside(realRoot, target)) {
-          if (relevant) result.escapes.push({ path: rel.join("/"), target });
-          continue;
-        }
-        isFile = info.isFile;
-        isDirectory = info.isDirectory;
+      if (!entry.isSymlink) {
+        if (entry.isDirectory || entry.isFile) await take(path, rel, entry.isDirectory);
+        continue;
       }
-      if (isDirectory && matchSegments(patternSegments, rel, true)) await walk(path, rel);
-      else if (isFile && matchSegments(patternSegments, rel)) result.files.push(resolve(path));
+      let target: string;
+      let info: Deno.FileInfo;
+      try {
+        target = await Deno.realPath(path);
+        info = await Deno.stat(target);
+      } catch {
+        continue; // a dangling symlink matches nothing
+      }
+      if (isInside(realRoot, target)) {
+        links.push({ path, rel, isDirectory: info.isDirectory });
+      } else if (matchSegments(patternSegments, rel, info.isDirectory)) {
+        result.escapes.push({ path: rel.join("/"), target });
+      }
     }
   };
+
   await walk(root, []);
+  while (links.length > 0) {
+    const link = links.shift()!;
+    await take(link.path, link.rel, link.isDirectory);
+  }
   result.files.sort();
   return result;
 }

@@ -17,9 +17,12 @@ const envName = z.string().regex(
 );
 
 export const metadataSchema = strictObject({
-  name: z.string().min(1).max(MAX_NAME_LENGTH).refine((name) => name === "" || slugify(name) !== "", {
-    message: "must contain at least one letter or digit",
-  }),
+  name: z.string().min(1).max(MAX_NAME_LENGTH).refine(
+    (name) => name === "" || slugify(name) !== "",
+    {
+      message: "must contain at least one letter or digit",
+    },
+  ),
   labels: stringMap.optional(),
   annotations: stringMap.optional(),
 });

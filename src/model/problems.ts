@@ -21,6 +21,13 @@ export function formatKeyPath(path: KeyPath): string {
   return out;
 }
 
+/** `spec.do[0].greet` → `["spec", "do", 0, "greet"]`: the inverse of {@link formatKeyPath}. */
+export function parseKeyPath(text: string): KeyPath {
+  return [...text.matchAll(/\[(\d+)\]|([^.[\]]+)/g)].map((m) =>
+    m[1] !== undefined ? Number(m[1]) : m[2]
+  );
+}
+
 /** The value at `path` inside `root`, or undefined when any step is missing. */
 export function valueAt(root: unknown, path: KeyPath): unknown {
   let value = root;

@@ -32,6 +32,8 @@ export interface ProjectFile {
   description: string;
   organization: string;
   resources: string[];
+  /** False when `resources` was left out and the default applies. */
+  resourcesDeclared: boolean;
   main?: string;
 }
 
@@ -133,6 +135,7 @@ export async function readProjectFile(path: string, cwd = Deno.cwd()): Promise<P
     description: parsed.description ?? "",
     organization: parsed.organization ?? "",
     resources: parsed.resources ?? DEFAULT_RESOURCES,
+    resourcesDeclared: parsed.resources !== undefined,
     main: parsed.main,
   };
 }
@@ -188,19 +191,20 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
 
   for (const [index, pattern] of project.resources.entries()) {
     const { files: matched, escapes } = await expandGlob(project.dir, pattern);
+    const key = project.resourcesDeclared ? ["resources", index] : ["resources"];
     for (const escape of escapes) {
       diagnostics.push(
         await projectDiagnostic(
           project,
           cwd,
-          ["resources", index],
+          key,
           `"${pattern}" matches ${escape.path}, a symlink to ${escape.target}, outside the project directory`,
         ),
       );
     }
     if (matched.length === 0 && escapes.length === 0 && !hasWildcards(pattern)) {
       diagnostics.push(
-        await projectDiagnostic(project, cwd, ["resources", index], `file not found: ${pattern}`),
+        await projectDiagnostic(project, cwd, key, `file not found: ${pattern}`),
       );
     }
     for (const file of matched) files.add(file);
@@ -218,7 +222,9 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
     } catch (error) {
       const message = error instanceof Deno.errors.NotFound
         ? `file not found: ${project.main}`
-        : String((error as Error).message);
+        : error instanceof Error
+        ? error.message
+        : String(error);
       diagnostics.push(await projectDiagnostic(project, cwd, ["main"], message));
     }
     if (main && options.runMain !== false) {
@@ -231,9 +237,11 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
         project,
         cwd,
         ["resources"],
-        `no manifests match ${
-          project.resources.map((p) => `"${p}"`).join(", ")
-        } and no main program is set`,
+        project.resources.length === 0
+          ? "is empty and no main program is set: nothing to apply"
+          : `no manifests match ${
+            project.resources.map((p) => `"${p}"`).join(", ")
+          } and no main program is set`,
       ),
     );
   }

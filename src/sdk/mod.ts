@@ -15,7 +15,13 @@
  * Set `main: main.ts` in Stigmer.yaml and run `stigmer apply`: the CLI runs the
  * program with `deno run` (no network, no writes, reads only the project) and
  * validates what it declares like YAML manifests, reporting problems at the
- * line of the builder call. This file has no imports so that it ships alone.
+ * line of the builder call. A program that throws, exits non-zero, runs past
+ * 30 s or never calls synth() stops `apply` with exit code 2 and the end of its
+ * error output; nothing is applied. This file has no imports so that it ships alone.
+ *
+ * The CLI writes this module to `.stigmer/sdk/mod.ts` in the project on every
+ * apply. For your editor and `deno check`, map it in the project's deno.json:
+ * `{ "imports": { "@stigmer/sdk": "./.stigmer/sdk/mod.ts" } }`.
  *
  * @module
  */

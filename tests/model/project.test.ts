@@ -179,13 +179,20 @@ Deno.test("symlinks leading out of the project are refused", async () => {
   });
 });
 
-Deno.test("expandGlob follows symlinks that stay inside and survives loops", async () => {
+Deno.test("expandGlob follows symlinks that stay inside, lists each file once and survives loops", async () => {
   await withProject({ "stigmer/real/a.yaml": AGENT }, async (dir) => {
     await Deno.symlink(join(dir, "stigmer/real"), join(dir, "stigmer/alias"));
+    await Deno.symlink(join(dir, "stigmer/real/a.yaml"), join(dir, "stigmer/dup.yaml"));
     await Deno.symlink(join(dir, "stigmer"), join(dir, "stigmer/real/loop"));
+    await Deno.symlink(join(dir, "nowhere"), join(dir, "stigmer/dangling.yaml"));
     const { files, escapes } = await expandGlob(dir, "stigmer/**/*.yaml");
     assert.deepEqual(escapes, []);
-    assert.ok(files.includes(join(dir, "stigmer/real/a.yaml")));
+    assert.deepEqual(files, [join(dir, "stigmer/real/a.yaml")]);
+    // Reached only through a link, the link's path is what we report.
+    await Deno.remove(join(dir, "stigmer/real/loop"));
+    assert.deepEqual((await expandGlob(dir, "stigmer/alias/*.yaml")).files, [
+      join(dir, "stigmer/alias/a.yaml"),
+    ]);
   });
 });
 
@@ -208,6 +215,12 @@ Deno.test("missing pieces: no Stigmer.yaml, a literal file that is not there, no
     const error = await validationError(() => loadProject({ dir, cwd: dir }));
     assert.deepEqual(messagesOf(error), [
       'Stigmer.yaml:1:1: resources: no manifests match "stigmer/**/*.yaml" and no main program is set',
+    ]);
+  });
+  await withProject({ "Stigmer.yaml": "name: p\nresources: []\n" }, async (dir) => {
+    const error = await validationError(() => loadProject({ dir, cwd: dir }));
+    assert.deepEqual(messagesOf(error), [
+      "Stigmer.yaml:2:12: resources: is empty and no main program is set: nothing to apply",
     ]);
   });
   await withProject({ "Stigmer.yaml": "name: p\nmain: main.ts\n" }, async (dir) => {

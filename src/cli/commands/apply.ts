@@ -1,10 +1,11 @@
 // stigmer apply: load and validate the project locally, then hand the whole
 // batch to the backend, which checks references and applies it atomically.
 import { checkBatch, type LoadedProject, loadProject } from "../../model/project.ts";
-import type { DeclaredResource } from "../../model/manifest.ts";
+import { type DeclaredResource, locateIn } from "../../model/manifest.ts";
+import { parseKeyPath } from "../../model/problems.ts";
 import { referencedNames } from "../../model/references.ts";
 import type { Kind } from "../../model/resource.ts";
-import { formatDiagnostic, ValidationError } from "../../errors.ts";
+import { type Diagnostic, formatDiagnostic, UsageError, ValidationError } from "../../errors.ts";
 import { connectBackend } from "../backend.ts";
 import { withBackend } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
@@ -29,8 +30,12 @@ function describeSource(project: LoadedProject): string {
     : project.files.map((f) => displayPath(f, cwd)).join(", ");
 }
 
-/** Dry run: duplicates are errors; names not in the batch cannot be checked without a backend. */
-function dryRunCheck(resources: DeclaredResource[]): string[] {
+/**
+ * What can be checked without a backend: duplicates are errors (thrown, before
+ * anything starts); names not in the batch come back as notes, for the backend
+ * to resolve.
+ */
+function localCheck(resources: DeclaredResource[]): string[] {
   const everything: Partial<Record<Kind, Set<string>>> = Object.fromEntries(
     referencedNames(resources),
   );
@@ -43,6 +48,19 @@ function dryRunCheck(resources: DeclaredResource[]): string[] {
   );
 }
 
+/**
+ * The backend only knows where each resource starts; point its diagnostics at
+ * the field, as local ones do (the resource is found by its file and line).
+ */
+function relocate(diagnostic: Diagnostic, resources: DeclaredResource[]): Diagnostic {
+  const resource = resources.find((r) =>
+    displayPath(r.source.file, Deno.cwd()) === diagnostic.file &&
+    r.source.line === diagnostic.line
+  );
+  if (!resource || !diagnostic.path) return diagnostic;
+  return { ...diagnostic, ...locateIn(resource, parseKeyPath(diagnostic.path)) };
+}
+
 export async function apply(opts: ApplyOptions): Promise<void> {
   const project = await loadProject({ dir: opts.dir, files: opts.file });
   const { resources } = project;
@@ -52,8 +70,15 @@ export async function apply(opts: ApplyOptions): Promise<void> {
     }`,
   );
 
+  // -f declares only part of a project: pruning would delete the rest of it.
+  if (opts.prune && opts.file?.length) {
+    throw new UsageError("--prune works on a whole project, not on files given with -f", {
+      hint: "run `stigmer apply --prune` in the project (or with --dir DIR), without -f",
+    });
+  }
+  const notes = localCheck(resources);
   if (opts.dryRun) {
-    for (const note of dryRunCheck(resources)) warn(note);
+    for (const note of notes) warn(note);
     if (opts.json) {
       return printJson({
         dryRun: true,
@@ -102,7 +127,7 @@ export async function apply(opts: ApplyOptions): Promise<void> {
   if (response.diagnostics.length > 0) {
     throw new ValidationError(
       "the backend refused the batch; nothing applied",
-      response.diagnostics,
+      response.diagnostics.map((d) => relocate(d, resources)),
     );
   }
   if (opts.json) {

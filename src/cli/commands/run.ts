@@ -98,16 +98,19 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
       return;
     }
     const seconds = ((performance.now() - began) / 1000).toFixed(2);
-    const totals =
-      `${result.tasksCompleted} task${result.tasksCompleted === 1 ? "" : "s"} completed` +
-      (result.tasksFailed ? `, ${result.tasksFailed} failed` : "");
+    // An agent run has no tasks to count: its reply is the event that matters.
+    const totals = execution.kind === "AgentExecution"
+      ? ""
+      : ` (${result.tasksCompleted} task${result.tasksCompleted === 1 ? "" : "s"} completed${
+        result.tasksFailed ? `, ${result.tasksFailed} failed` : ""
+      })`;
     if (result.phase === "COMPLETED") {
       if (!opts.json && result.output !== undefined) {
         writeOut(JSON.stringify(result.output, null, 2));
       }
-      success(`${execution.id} COMPLETED in ${seconds}s (${totals})`);
+      success(`${execution.id} COMPLETED in ${seconds}s${totals}`);
     } else {
-      info(`${colors().red("✗")} ${execution.id} ${result.phase} after ${seconds}s (${totals})`);
+      info(`${colors().red("✗")} ${execution.id} ${result.phase} after ${seconds}s${totals}`);
       Deno.exitCode = 1;
     }
   } finally {

@@ -211,6 +211,9 @@ export class ExecutionManager {
       queue.push(event);
       wake?.();
     };
+    // One abort listener for the whole watch (not one per wait: a long run waits thousands of times).
+    const onAbort = () => wake?.();
+    signal.addEventListener("abort", onAbort, { once: true });
     // Subscribe before replaying, so nothing falls between the two.
     if (!this.#listeners.has(id)) this.#listeners.set(id, new Set());
     this.#listeners.get(id)!.add(listener);
@@ -231,13 +234,11 @@ export class ExecutionManager {
           last = event.seq;
           if (TERMINAL_EVENTS.has(event.type)) return;
         }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          signal.addEventListener("abort", () => resolve(), { once: true });
-        });
+        await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
     } finally {
+      signal.removeEventListener("abort", onAbort);
       const set = this.#listeners.get(id);
       set?.delete(listener);
       if (set?.size === 0) this.#listeners.delete(id);
