@@ -14,14 +14,30 @@ export function lineProgress(): Progress {
   };
 }
 
+const encoder = new TextEncoder();
+
+/** What nanospinner writes to: strings (Deno.stderr takes bytes), and a width that is never 0. */
+const spinnerStream = {
+  write: (text: string) => Deno.stderr.writeSync(encoder.encode(text)),
+  get columns(): number {
+    try {
+      // A pty with no size (script, some CI runners) says 0: nanospinner would loop forever.
+      return Deno.consoleSize().columns || 80;
+    } catch {
+      return 80;
+    }
+  },
+};
+
 export async function cliProgress(): Promise<Progress> {
-  if (!interactive()) return lineProgress();
+  // nanospinner animates only when stdout is a terminal too.
+  if (!interactive() || !Deno.stdout.isTerminal()) return lineProgress();
   const { createSpinner } = await import("nanospinner");
   const c = colors();
   let spinner: ReturnType<typeof createSpinner> | undefined;
   return {
     start: (text) => {
-      spinner = createSpinner(text, { stream: Deno.stderr as never }).start();
+      spinner = createSpinner(text, { stream: spinnerStream as never }).start();
     },
     phase: (text) => {
       // Keep the finished phase on screen, then go on spinning.

@@ -11,6 +11,8 @@ export interface DaemonArgs {
   llmModel: string;
   llmBaseUrl: string;
   llmApiKeyEnv: string;
+  /** Hosts workflow HTTP calls may reach (besides loopback and the LLM); ["*"] for any. */
+  allowedHosts?: string[];
   logLevel: string;
   /** Tests only: pretend to be another version, to exercise the handshake. */
   reportVersion?: string;
@@ -42,6 +44,7 @@ export function parseDaemonArgs(argv: string[]): DaemonArgs {
     llmModel: values.get("llm-model") ?? "",
     llmBaseUrl: values.get("llm-base-url") ?? "http://localhost:11434",
     llmApiKeyEnv: values.get("llm-api-key-env") ?? "",
+    allowedHosts: (values.get("allowed-hosts") ?? "").split(",").filter(Boolean),
     logLevel: values.get("log-level") ?? "info",
     reportVersion: values.get("report-version"),
   };
@@ -58,6 +61,7 @@ export function daemonArgv(args: DaemonArgs): string[] {
     `--log-level=${args.logLevel}`,
   ];
   if (args.llmApiKeyEnv) argv.push(`--llm-api-key-env=${args.llmApiKeyEnv}`);
+  if (args.allowedHosts?.length) argv.push(`--allowed-hosts=${args.allowedHosts.join(",")}`);
   if (args.reportVersion) argv.push(`--report-version=${args.reportVersion}`);
   return argv;
 }

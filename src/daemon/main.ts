@@ -4,7 +4,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { dataPaths } from "../config/paths.ts";
 import { ensurePrivateDir, writeFileAtomic } from "../config/secure_fs.ts";
-import { removeDaemonInfo, tryLock, writeDaemonInfo } from "../model/daemon_info.ts";
+import { acquireLock, removeDaemonInfo, writeDaemonInfo } from "../model/daemon_info.ts";
 import { newId } from "../model/ids.ts";
 import { VERSION } from "../version.ts";
 import { type DaemonArgs, DaemonArgsError, parseDaemonArgs } from "./args.ts";
@@ -20,6 +20,10 @@ import { describeLlm } from "../server/llm/describe.ts";
 function splitHostPort(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(":");
   return { host: listen.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(listen.slice(at + 1)) };
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.stack ?? err.message : String(err);
 }
 
 export async function runDaemon(argv: string[]): Promise<number> {
@@ -40,7 +44,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
   // The lock first: it decides whether this process may touch anything else.
   let lock: Deno.FsFile | undefined;
   try {
-    lock = tryLock(paths.daemonLock);
+    lock = await acquireLock(paths.daemonLock);
   } catch {
     return DaemonExit.DATA_DIR;
   }
@@ -51,6 +55,15 @@ export async function runDaemon(argv: string[]): Promise<number> {
   console.log = console.info = (...a: unknown[]) => log.info(a.map(String).join(" "));
   console.warn = (...a: unknown[]) => log.warn(a.map(String).join(" "));
   console.error = (...a: unknown[]) => log.error(a.map(String).join(" "));
+  // stderr is /dev/null: without these, a crash would leave no trace at all.
+  globalThis.addEventListener("error", (event) => {
+    log.error(`uncaught error, exiting: ${describeError(event.error)}`);
+  });
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    // One stray promise must not take down every user's backend.
+    event.preventDefault();
+    log.error(`unhandled rejection (ignored): ${describeError(event.reason)}`);
+  });
 
   const version = args.reportVersion ?? VERSION;
   const instanceId = newId("dmn");
@@ -166,7 +179,10 @@ export async function runDaemon(argv: string[]): Promise<number> {
     }, idleCheckMs);
     return await done.promise;
   } catch (err) {
-    log.error(`failed to start: ${err instanceof Error ? err.stack ?? err.message : err}`);
+    // The message last: the CLI shows the log's last lines, the stack must not push it out.
+    const frames = err instanceof Error ? err.stack?.split("\n").slice(1).join("\n") : undefined;
+    if (frames) log.info(`the failure below happened at:\n${frames}`);
+    log.error(`failed to start: ${err instanceof Error ? err.message : err}`);
     log.close();
     return DaemonExit.FAILED;
   }

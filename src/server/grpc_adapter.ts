@@ -90,20 +90,24 @@ export function addService<S extends ServiceDefinition>(
     const context = (
       call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
     ) => {
-      const authorization = call.metadata.get("authorization")[0]?.toString();
-      const principal = hooks.authenticate(authorization, name);
+      // The cancel listener goes on before anything can throw: calls refused
+      // without one have crashed Deno 2.9.6's HTTP/2 layer (tests/daemon/auth.test.ts).
       const abort = new AbortController();
       (call as unknown as { on(event: string, f: () => void): void }).on(
         "cancelled",
         () => abort.abort(),
       );
+      const authorization = call.metadata.get("authorization")[0]?.toString();
+      const principal = hooks.authenticate(authorization, name);
+      // Only an authenticated call is activity: a stranger cannot keep the daemon awake.
+      hooks.callStarted(name);
       return { principal, signal: abort.signal };
     };
     if (method.responseStream) {
       implementation[key] = async (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        hooks.callStarted(name);
+        let ctx: CallContext | undefined;
         try {
-          const ctx = context(call);
+          ctx = context(call);
           await handler(call.request, ctx, (message: unknown) =>
             new Promise<void>((resolve) => {
               // Respect back-pressure: wait for the drain when the buffer is full.
@@ -113,9 +117,14 @@ export function addService<S extends ServiceDefinition>(
           call.end();
         } catch (err) {
           if (!isCallerError(err)) hooks.logError(name, err);
-          call.destroy(Object.assign(new Error(toServiceError(err).details), toServiceError(err)));
+          // emit("error"), not destroy(): grpc-js sends the status from _final, which a
+          // destroyed stream never reaches (the client would wait forever).
+          call.emit(
+            "error",
+            Object.assign(new Error(toServiceError(err).details), toServiceError(err)),
+          );
         } finally {
-          hooks.callEnded(name);
+          if (ctx) hooks.callEnded(name);
         }
       };
     } else {
@@ -123,14 +132,15 @@ export function addService<S extends ServiceDefinition>(
         call: grpc.ServerUnaryCall<unknown, unknown>,
         callback: grpc.sendUnaryData<unknown>,
       ) => {
-        hooks.callStarted(name);
+        let ctx: CallContext | undefined;
         try {
-          callback(null, await handler(call.request, context(call)));
+          ctx = context(call);
+          callback(null, await handler(call.request, ctx));
         } catch (err) {
           if (!isCallerError(err)) hooks.logError(name, err);
           callback(toServiceError(err), null);
         } finally {
-          hooks.callEnded(name);
+          if (ctx) hooks.callEnded(name);
         }
       };
     }

@@ -1,7 +1,48 @@
 // Binding a grpc-js server, with the failure reasons people need to act on.
 import * as grpc from "@grpc/grpc-js";
+import type * as http2 from "node:http2";
 
 export class AddressInUseError extends Error {}
+
+/**
+ * Streams one connection may open before the server asks the client to move
+ * to a new one. Deno 2.9.6's HTTP/2 layer (nghttp2) aborts the whole process
+ * (`find_stream_on_goaway_func: Assertion 'stream->closed_next == NULL'`) when
+ * a client sends GOAWAY on a connection that has carried more than about 90
+ * streams at once or a few hundred in all; no stream cap prevents it (tests/
+ * daemon/load.test.ts). A GOAWAY the server sends itself is safe, so past this
+ * budget the server drains the connection: streams in flight finish, new
+ * calls go to a new connection (fetch and grpc-js clients reconnect), and the
+ * server closes it once idle. The CLI makes a handful of calls per connection.
+ */
+export const STREAMS_PER_CONNECTION = 64;
+
+/** The last stream id "all of them": the first, gentle phase of a GOAWAY (RFC 9113 §6.8). */
+const MAX_STREAM_ID = 2 ** 31 - 1;
+
+function drainBusyConnections(session: http2.ServerHttp2Session): void {
+  let opened = 0, active = 0, draining = false;
+  session.on("stream", (stream) => {
+    active++;
+    stream.on("close", () => {
+      active--;
+      if (draining && active === 0 && !session.closed) session.close();
+    });
+    if (++opened === STREAMS_PER_CONNECTION) {
+      draining = true;
+      try {
+        session.goaway(0, MAX_STREAM_ID);
+      } catch { /* already closing */ }
+    }
+  });
+}
+
+/** grpc-js keeps its HTTP/2 servers private; the version is pinned in deno.json. */
+function http2ServersOf(server: grpc.Server): http2.Http2Server[] {
+  const servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> })
+    .http2Servers;
+  return servers ? [...servers.keys()] : [];
+}
 
 /** Binds and returns the port (useful when asked for port 0). */
 export function bind(
@@ -9,9 +50,15 @@ export function bind(
   address: string,
   credentials = grpc.ServerCredentials.createInsecure(),
 ): Promise<number> {
+  const before = new Set(http2ServersOf(server));
   return new Promise((resolve, reject) => {
     server.bindAsync(address, credentials, (err, port) => {
-      if (!err) return resolve(port);
+      if (!err) {
+        for (const h2 of http2ServersOf(server)) {
+          if (!before.has(h2)) h2.on("session", drainBusyConnections);
+        }
+        return resolve(port);
+      }
       if (/EADDRINUSE|address already in use/i.test(err.message)) {
         reject(new AddressInUseError(`${address} is already in use by another program`));
       } else reject(err);
@@ -21,8 +68,8 @@ export function bind(
 
 /** Server options shared by the daemon and the shared server. */
 export const SERVER_OPTIONS: grpc.ServerOptions = {
-  // Bounded streams per connection: Deno's HTTP/2 layer has aborted under
-  // about 1,000 concurrent streams closing at once (see BENCHMARKS.md).
+  // Bounded streams in flight per connection (memory); the abort above needs
+  // the drain in bind(), not this cap.
   "grpc.max_concurrent_streams": 100,
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
   "grpc.max_send_message_length": 64 * 1024 * 1024,

@@ -27,11 +27,17 @@ function hostOf(listen: string): string {
   return listen.slice(0, listen.lastIndexOf(":"));
 }
 
-/** The daemon's permissions: its data dir, its loopback port, the LLM's host. */
+/**
+ * The daemon's permissions: its data dir; loopback (its port, and local
+ * services workflows call); the LLM's host; hosts the user allowed workflows.
+ */
 export function daemonPermissions(args: DaemonArgs, extraRead: string[] = []): string[] {
   const port = Number(args.listen.slice(args.listen.lastIndexOf(":") + 1));
   const listen = port === 0 ? hostOf(args.listen) : args.listen;
-  const net = [listen];
+  // Loopback is always allowed: workflows may call services on this machine.
+  const net = [
+    ...new Set([listen, "127.0.0.1", "localhost", "[::1]", ...(args.allowedHosts ?? [])]),
+  ];
   try {
     net.push(new URL(args.llmBaseUrl).host);
   } catch { /* an invalid URL fails at run time with a clear message */ }
@@ -39,7 +45,7 @@ export function daemonPermissions(args: DaemonArgs, extraRead: string[] = []): s
     // Deno's npm cache: jq-web loads its WebAssembly file from there.
     `--allow-read=${[args.dataDir, `${denoCacheDir()}/npm`, ...extraRead].join(",")}`,
     `--allow-write=${args.dataDir}`,
-    `--allow-net=${net.join(",")}`,
+    args.allowedHosts?.includes("*") ? "--allow-net" : `--allow-net=${net.join(",")}`,
     // grpc-js reads its GRPC_* tuning variables; the API key variable if any.
     `--allow-env=GRPC_*,NODE_*,STIGMER_*${args.llmApiKeyEnv ? `,${args.llmApiKeyEnv}` : ""}`,
   ];

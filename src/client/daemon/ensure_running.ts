@@ -101,7 +101,7 @@ export async function ensureRunning(
       // The lock is held but the daemon does not answer: starting or stopping.
       if (performance.now() > deadline) {
         throw new BackendUnavailableError(`the local daemon does not answer: ${again.reason}`, {
-          hint: "see: stigmer server status, and stigmer server logs",
+          hint: "see: stigmer server logs; replace it with: stigmer server restart",
         });
       }
       await new Promise((r) => setTimeout(r, 25));

@@ -5,6 +5,7 @@ import type { LocalBackendConfig } from "../../config/config.ts";
 import { type DataPaths, dataPaths } from "../../config/paths.ts";
 import { readDaemonInfo } from "../../model/daemon_info.ts";
 import { BackendUnavailableError } from "../../errors.ts";
+import { ensurePrivateDir } from "../../config/secure_fs.ts";
 import { DaemonExit } from "../../daemon/exit_codes.ts";
 import type { DaemonArgs } from "../../daemon/args.ts";
 import { tailLines } from "../../daemon/log.ts";
@@ -23,6 +24,7 @@ export function daemonArgsFor(local: LocalBackendConfig, reportVersion?: string)
     llmModel: local.llm.model,
     llmBaseUrl: local.llm.baseUrl,
     llmApiKeyEnv: local.llm.apiKeyEnv,
+    allowedHosts: local.allowedHosts,
     logLevel: "info",
     reportVersion,
   };
@@ -50,7 +52,7 @@ function startFailure(code: number, local: LocalBackendConfig, paths: DataPaths)
   }
   if (code === DaemonExit.DATA_DIR) {
     return new BackendUnavailableError(
-      `cannot start the local daemon: cannot use ${paths.dataDir}`,
+      `cannot start the local daemon: ${dataDirProblem(paths)}`,
       {
         hint: "check its permissions, or set backend.local.data_dir to a writable directory",
       },
@@ -60,6 +62,21 @@ function startFailure(code: number, local: LocalBackendConfig, paths: DataPaths)
     `the local daemon failed to start (exit code ${code})${logExcerpt(paths)}`,
     { hint: `see the whole log: stigmer server logs   (${paths.daemonLog})` },
   );
+}
+
+/**
+ * The daemon cannot log why it could not use its data dir (the log lives
+ * there), so the CLI retries the same steps to name the reason.
+ */
+function dataDirProblem(paths: DataPaths): string {
+  try {
+    ensurePrivateDir(paths.dataDir);
+    ensurePrivateDir(paths.logsDir);
+    Deno.openSync(paths.daemonLock, { read: true, write: true, create: true, mode: 0o600 }).close();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return `cannot use ${paths.dataDir}`;
 }
 
 /** Reads new "phase:" lines from the log and shows them. */
@@ -108,12 +125,20 @@ export async function spawnDaemon(
   try {
     while (true) {
       showPhases();
-      if (exitCode !== undefined) {
-        if (exitCode === DaemonExit.ALREADY_RUNNING) {
-          // Another daemon won a race outside the spawn lock: use it.
-          const result = await probe(paths);
-          if (result.state === "running") return result.daemon;
+      if (exitCode === DaemonExit.ALREADY_RUNNING) {
+        // Another daemon won a race outside the spawn lock: use it once it answers.
+        const result = await probe(paths);
+        if (result.state === "running") {
+          const { pid, host, port } = result.daemon.info;
+          progress.succeed(`Daemon running (pid ${pid}, ${host}:${port})`);
+          return result.daemon;
         }
+        if (result.state === "unresponsive" && performance.now() <= deadline) {
+          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+          continue;
+        }
+      }
+      if (exitCode !== undefined) {
         progress.fail("The daemon exited during start-up");
         throw startFailure(exitCode, local, paths);
       }

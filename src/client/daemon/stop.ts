@@ -20,14 +20,30 @@ async function lockReleased(paths: DataPaths, timeoutMs: number): Promise<boolea
   return !isLockHeld(paths.daemonLock);
 }
 
-/** Linux: a process whose command line is our daemon for this data dir. */
-function commandLineIsOurDaemon(pid: number, paths: DataPaths): boolean {
+/** The process's arguments: /proc when Deno lets us read it (it wants --allow-all), else `ps`. */
+function argumentsOf(pid: number): string[] | undefined {
   try {
-    const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
-    return cmdline.includes("__daemon") && cmdline.includes(`--data-dir=${paths.dataDir}`);
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
+  } catch { /* not Linux, or not permitted */ }
+  try {
+    const out = new Deno.Command("ps", { args: ["-ww", "-o", "args=", "-p", String(pid)] })
+      .outputSync();
+    const line = new TextDecoder().decode(out.stdout).trim();
+    // ps joins with spaces; our daemon's arguments are `--flag=value` words.
+    return out.success && line ? line.split(/\s+/) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** A process whose command line is our daemon for this data dir. */
+function commandLineIsOurDaemon(pid: number, paths: DataPaths): boolean {
+  const args = argumentsOf(pid);
+  if (!args) return false;
+  if (args.includes("__daemon") && args.includes(`--data-dir=${paths.dataDir}`)) return true;
+  // A data dir with spaces is split by ps: compare the joined line instead.
+  const line = args.join(" ");
+  return args.includes("__daemon") && line.includes(` --data-dir=${paths.dataDir} `);
 }
 
 function signal(pid: number, sig: Deno.Signal): void {
@@ -64,6 +80,8 @@ export async function stopDaemon(
     pid = info.pid;
   }
   signal(pid, "SIGTERM");
+  // A stopped (SIGSTOP, Ctrl-Z) process only acts on SIGTERM once continued.
+  signal(pid, "SIGCONT");
   if (await lockReleased(paths, 5000)) {
     removeDaemonInfo(paths.daemonInfo);
     return { state: "stopped", pid, how: "SIGTERM" };

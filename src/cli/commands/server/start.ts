@@ -1,18 +1,24 @@
 import { ensureRunning } from "../../../client/daemon/ensure_running.ts";
-import { probe } from "../../../client/daemon/probe.ts";
 import { cliProgress } from "../../progress.ts";
 import { info } from "../../output.ts";
 import { localDaemon } from "./shared.ts";
 
 export async function start(): Promise<void> {
-  const { config, paths } = await localDaemon();
-  const before = await probe(paths);
-  if (before.state === "running") before.daemon.channel.close();
+  const { config } = await localDaemon();
+  const progress = await cliProgress();
+  let spawned = false;
   const daemon = await ensureRunning(config.local, {
     autoStart: true,
-    progress: await cliProgress(),
+    progress: {
+      ...progress,
+      start: (text) => {
+        spawned = true;
+        progress.start(text);
+      },
+    },
   });
-  if (before.state === "running" && before.daemon.info.instanceId === daemon.info.instanceId) {
+  // Already up, or started a moment ago by another command: say so, or the user sees nothing.
+  if (!spawned) {
     info(
       `Daemon already running (pid ${daemon.info.pid}, ${daemon.info.host}:${daemon.info.port})`,
     );

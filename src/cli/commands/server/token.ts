@@ -1,0 +1,15 @@
+// `stigmer server token create`: a new token for the shared server. Only its
+// hash goes into the tokens file; the token itself is printed once.
+import { resolve } from "node:path";
+import { success, writeOut } from "../../output.ts";
+
+export async function create(opts: { name: string; org: string[]; tokens: string }) {
+  const { addToken } = await import("../../../server/tokens.ts");
+  const path = resolve(opts.tokens);
+  const token = addToken(path, opts.name, opts.org);
+  writeOut(token);
+  success(
+    `Token "${opts.name}" added to ${path} for ${opts.org.join(", ")}. ` +
+      "It is shown only now: store it safely.",
+  );
+}
