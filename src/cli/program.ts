@@ -114,11 +114,36 @@ export function buildProgram(): Command {
     .option("-f, --follow", "keep printing new lines")
     .option("-n, --lines <n>", "how many lines from the end", "50")
     .action(async (opts) => (await import("./commands/server/logs.ts")).logs(opts));
+  server.command("run").description("run the shared backend in the foreground (cloud mode)")
+    .requiredOption("--listen <host:port>", "address to serve on")
+    .option("--tls-cert <file>", "PEM certificate (chain) for TLS")
+    .option("--tls-key <file>", "PEM private key for TLS")
+    .requiredOption("--tokens <file>", "tokens file: hashes and the orgs each may use")
+    .option("--database <url>", "postgres://… (default: SQLite in --data-dir)")
+    .option("--data-dir <dir>", "where the SQLite store lives (default: STIGMER_HOME/server)")
+    .option("--insecure", "serve plaintext (only behind a proxy that does TLS)")
+    .option("--log-level <level>", "debug | info | warn | error")
+    .action(async (opts) => (await import("./commands/server/run.ts")).run(opts));
+  const serverToken = server.command("token").description("tokens of the shared backend");
+  serverToken.command("create").description("make a token, add its hash, print it once")
+    .requiredOption("--name <name>", "a name for the token (e.g. ci-acme)")
+    .requiredOption("--org <org>", "organization it may use (repeatable)", collect)
+    .requiredOption("--tokens <file>", "the tokens file (created 0600 if needed)")
+    .action(async (opts) => (await import("./commands/server/token.ts")).create(opts));
 
   program.command("init")
     .description("create a new project that applies as is")
     .argument("[name]", "project name and directory (default: the current directory)")
     .action(async (name) => (await import("./commands/init.ts")).init(name));
+
+  program.command("login").description("log in to a shared backend and switch to cloud mode")
+    .option("--endpoint <url>", "https://HOST:PORT of the backend")
+    .option("--token-stdin", "read the token from standard input")
+    .option("--insecure", "allow plaintext to a host that is not loopback")
+    .option("--ca-file <file>", "trust this PEM CA for the backend's certificate")
+    .action(async (opts) => (await import("./commands/login.ts")).login(opts));
+  program.command("logout").description("forget the token and return to the local backend")
+    .action(async () => (await import("./commands/logout.ts")).logout());
 
   const config = program.command("config").description("read and change config.yaml");
   config.command("get").description("print one setting").argument("<key>", "e.g. backend.type")

@@ -1,0 +1,153 @@
+// The shared server's tokens file (SPEC §10): YAML holding only SHA-256
+// hashes of tokens and the organizations each may use. The authenticator
+// stats the file on every call and re-reads it when it changed, so a token
+// removed from the file stops working at once, without a restart.
+import { createHash } from "node:crypto";
+import { parse, stringify } from "yaml";
+import { GrpcError, Status } from "../client/grpc_status.ts";
+import { readTextIfExists, writeFileAtomic } from "../config/secure_fs.ts";
+import { StigmerError, UsageError } from "../errors.ts";
+import { bearerToken, constantTimeEqual } from "./auth.ts";
+import type { Principal } from "./grpc_adapter.ts";
+
+export interface TokenEntry {
+  name: string;
+  sha256: string;
+  orgs: string[];
+}
+
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** A new random token: 32 bytes, base64url, with a prefix that says what it is. */
+export function newToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return `stg_${base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
+}
+
+/** Parses and checks the file's text; throws a StigmerError naming the problem. */
+export function parseTokens(text: string, path: string): TokenEntry[] {
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (err) {
+    throw new StigmerError(`${path} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (data === null || data === undefined) return [];
+  const list = (data as { tokens?: unknown }).tokens;
+  if (typeof data !== "object" || (list !== undefined && list !== null && !Array.isArray(list))) {
+    throw new StigmerError(`${path} must hold "tokens:", a list of {name, sha256, orgs}`);
+  }
+  return ((list ?? []) as unknown[]).map((raw, i) => {
+    const entry = raw as Partial<TokenEntry>;
+    const where = `${path}: token ${i + 1}`;
+    if (typeof entry?.name !== "string" || entry.name === "") {
+      throw new StigmerError(`${where} has no name`);
+    }
+    if (typeof entry.sha256 !== "string" || !HEX_SHA256.test(entry.sha256.toLowerCase())) {
+      throw new StigmerError(`${where} ("${entry.name}"): sha256 must be 64 hex digits`);
+    }
+    if (
+      !Array.isArray(entry.orgs) || entry.orgs.length === 0 ||
+      !entry.orgs.every((o) => typeof o === "string" && o !== "")
+    ) {
+      throw new StigmerError(
+        `${where} ("${entry.name}"): orgs must list at least one organization`,
+      );
+    }
+    return { name: entry.name, sha256: entry.sha256.toLowerCase(), orgs: entry.orgs };
+  });
+}
+
+export function readTokensFile(path: string): TokenEntry[] {
+  const text = readTextIfExists(path);
+  if (text === undefined) throw new StigmerError(`tokens file ${path} does not exist`);
+  return parseTokens(text, path);
+}
+
+/** What identifies a version of the file: an atomic rewrite changes the inode too. */
+function fingerprint(path: string): string {
+  const stat = Deno.statSync(path);
+  return `${stat.ino}:${stat.size}:${stat.mtime?.getTime()}:${stat.ctime?.getTime()}`;
+}
+
+export interface TokenAuthenticatorOptions {
+  /** Told when a changed file cannot be used (every call is then refused). */
+  onReloadError?(message: string): void;
+  onReload?(count: number): void;
+}
+
+/** Checks the file now (so a bad file stops the server from starting) and on every call. */
+export function tokenAuthenticator(
+  path: string,
+  options: TokenAuthenticatorOptions = {},
+): (authorization: string | undefined) => Principal {
+  let seen = fingerprint(path);
+  let entries: TokenEntry[] | undefined = readTokensFile(path);
+  let reloadError = "";
+  const current = (): TokenEntry[] => {
+    let now: string;
+    try {
+      now = fingerprint(path);
+    } catch (err) {
+      now = `missing: ${(err as Error).message}`;
+    }
+    if (now !== seen) {
+      seen = now;
+      try {
+        entries = readTokensFile(path);
+        reloadError = "";
+        options.onReload?.(entries.length);
+      } catch (err) {
+        // Fail closed: a broken file must not keep old (maybe revoked) tokens alive.
+        entries = undefined;
+        reloadError = (err as Error).message;
+        options.onReloadError?.(reloadError);
+      }
+    }
+    if (!entries) {
+      throw new GrpcError(Status.UNAVAILABLE, "the server cannot read its tokens file");
+    }
+    return entries;
+  };
+  return (authorization) => {
+    const token = bearerToken(authorization);
+    if (token === undefined) {
+      throw new GrpcError(
+        Status.UNAUTHENTICATED,
+        "missing token: this server needs a bearer token",
+      );
+    }
+    const hash = hashToken(token);
+    let found: TokenEntry | undefined;
+    // Compare against every entry, so timing does not tell which one nearly matched.
+    for (const entry of current()) if (constantTimeEqual(entry.sha256, hash)) found = entry;
+    if (!found) {
+      throw new GrpcError(Status.UNAUTHENTICATED, "invalid or revoked token");
+    }
+    return { name: found.name, orgs: found.orgs };
+  };
+}
+
+/** Adds a token for the orgs and returns it; the file (0600) gets only its hash. */
+export function addToken(path: string, name: string, orgs: string[]): string {
+  if (!name.trim()) throw new UsageError("--name must not be empty");
+  if (orgs.length === 0 || orgs.some((o) => !o.trim())) {
+    throw new UsageError("--org must name an organization");
+  }
+  const text = readTextIfExists(path);
+  const entries = text === undefined ? [] : parseTokens(text, path);
+  if (entries.some((e) => e.name === name)) {
+    throw new UsageError(`a token named "${name}" already exists in ${path}`, {
+      hint: "choose another --name, or remove the old entry from the file first",
+    });
+  }
+  const token = newToken();
+  entries.push({ name, sha256: hashToken(token), orgs });
+  writeFileAtomic(path, stringify({ tokens: entries }));
+  return token;
+}

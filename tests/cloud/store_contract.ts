@@ -1,0 +1,179 @@
+// One script of store calls, run against any ResourceStore; it returns what
+// each call answered with ids and times replaced by stable placeholders, so
+// the SQLite and PostgreSQL stores can be compared answer by answer.
+import type { ResourceStore } from "../../src/store/store.ts";
+import type { ResourceInput } from "../../src/model/resource.ts";
+
+/** A ResourceInput with empty defaults. */
+export const res = (
+  kind: ResourceInput["kind"],
+  name: string,
+  extra: Partial<ResourceInput> = {},
+): ResourceInput => ({ kind, name, labels: {}, annotations: {}, project: "", spec: {}, ...extra });
+
+const wf = (name: string, extra: Partial<ResourceInput> = {}): ResourceInput =>
+  res("Workflow", name, { spec: { z: 1, a: { y: [1, 2], b: "x" } }, ...extra });
+
+/** Replaces generated ids by the order they first appeared in, and times by <time>. */
+function normalize(value: unknown): unknown {
+  const seen = new Map<string, string>();
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      if (/^\d{4}-\d\d-\d\dT/.test(v)) return "<time>"; // equal times depend on speed
+      if (/^[a-z]{3}-[0-9a-z]{26}$/.test(v)) {
+        if (!seen.has(v)) seen.set(v, `<${v.slice(0, 3)}${seen.size}>`);
+        return seen.get(v);
+      }
+      return v;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(value);
+}
+
+async function outcome(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return { ok: await fn() };
+  } catch (err) {
+    return { error: (err as Error).constructor.name, message: (err as Error).message };
+  }
+}
+
+export async function runContract(store: ResourceStore): Promise<unknown[]> {
+  const log: unknown[] = [];
+  const step = async (fn: () => Promise<unknown>) => log.push(await outcome(fn));
+
+  // Apply: created, unchanged (key order does not matter), updated, pruned.
+  await step(() =>
+    store.applyBatch("acme", [
+      wf("Hello World", { project: "p", labels: { "app.io/x": "1", team: "a" } }),
+      wf("second", { project: "p", labels: { team: "b" } }),
+      res("Agent", "helper", { spec: { instructions: "hi" }, project: "p" }),
+    ])
+  );
+  await step(() =>
+    store.applyBatch("acme", [
+      { ...wf("Hello World", { project: "p", labels: { team: "a", "app.io/x": "1" } }) },
+    ])
+  );
+  await step(() => store.applyBatch("acme", [wf("second", { project: "p", spec: { v: 2 } })]));
+  await step(() =>
+    store.applyBatch("acme", [wf("Hello World", { project: "p" })], {
+      pruneProject: "p",
+    })
+  );
+  await step(() => store.applyBatch("acme", [wf("dup"), wf("DUP")]));
+  await step(() => store.applyBatch("acme", [res("Nope" as "Agent", "x")]));
+  await step(() => store.applyBatch("acme", [], { pruneProject: "" }));
+  // All or nothing: a bad second input leaves the first unwritten.
+  await step(() => store.applyBatch("acme", [wf("never"), wf("")]));
+  await step(() => store.get("acme", "Workflow", "never"));
+  // Another org is another namespace.
+  await step(() => store.applyBatch("globex", [wf("Hello World")]));
+
+  // Get by slug, name, id; unknown kind.
+  await step(() => store.get("acme", "Workflow", "hello-world"));
+  await step(() => store.get("acme", "Workflow", "Hello World"));
+  const [{ metadata: { id } }] = (await store.list("acme", { kind: "Workflow" })).items;
+  await step(() => store.get("acme", "Workflow", id));
+  await step(() => store.get("globex", "Workflow", id));
+  await step(() => store.get("acme", "Bogus" as "Agent", "x"));
+
+  // List: byte order of kind and slug, pages, labels with odd keys.
+  await step(() =>
+    store.applyBatch("acme", ["b", "B2", "a", "Zed", "é", "_u", "a-1"].map((n) => wf(n)))
+  );
+  let token = "";
+  for (let i = 0; i < 6; i++) {
+    const page = await store.list("acme", { pageSize: 3, pageToken: token });
+    log.push({
+      page: page.items.map((r) => `${r.kind}/${r.metadata.slug}`),
+      more: !!page.nextPageToken,
+    });
+    token = page.nextPageToken;
+    if (!token) break;
+  }
+  await step(() => store.list("acme", { labels: { "app.io/x": "1" } }));
+  await step(() => store.list("acme", { labels: { team: "zzz" } }));
+  await step(() => store.list("acme", { pageToken: "garbage" }));
+
+  // Delete.
+  await step(() => store.delete("acme", "Workflow", "b2"));
+  await step(() => store.delete("acme", "Workflow", "b2"));
+
+  // Executions: create, page newest first, update, events with seq, interrupted.
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const e = await store.createExecution({
+      kind: "WorkflowExecution",
+      org: "acme",
+      targetId: id,
+      targetName: "hello-world",
+      input: { i },
+    });
+    ids.push(e.id);
+    log.push(e);
+  }
+  await step(() =>
+    store.createExecution({
+      kind: "Bad" as "AgentExecution",
+      org: "acme",
+      targetId: "",
+      targetName: "",
+      input: {},
+    })
+  );
+  token = "";
+  for (let i = 0; i < 4; i++) {
+    const page = await store.listExecutions("acme", { pageSize: 2, pageToken: token });
+    log.push(page.items.map((e) => e.id));
+    token = page.nextPageToken;
+    if (!token) break;
+  }
+  await step(() => store.listExecutions("globex"));
+  await step(() => store.getExecution("globex", ids[0]));
+  await step(() =>
+    store.updateExecution(ids[0], { phase: "RUNNING", startedAt: "2026-01-01T00:00:00Z" })
+  );
+  await step(() =>
+    store.updateExecution(ids[1], { phase: "SUCCEEDED" as "RUNNING", output: { r: [1] } })
+  );
+  await step(() =>
+    store.updateExecution(ids[2], {
+      phase: "COMPLETED",
+      output: null,
+      finishedAt: "2026-01-01T00:00:01Z",
+    })
+  );
+  await step(() => store.updateExecution("wex-missing", { phase: "RUNNING" }));
+  for (const type of ["execution.started", "task.started", "task.completed"]) {
+    await step(() =>
+      store.appendEvent({
+        executionId: ids[0],
+        type: type as "execution.started",
+        task: "t",
+        message: "m",
+        data: { d: 1 },
+      })
+    );
+  }
+  await step(() =>
+    store.appendEvent({
+      executionId: "wex-missing",
+      type: "execution.started",
+      task: "",
+      message: "",
+      data: null,
+    })
+  );
+  await step(() => store.listEvents(ids[0], 1));
+  await step(() => store.markUnfinishedInterrupted());
+  await step(() => store.getExecution("acme", ids[0]));
+  await step(() => store.listEvents(ids[3]));
+  await step(() => store.integrityCheck());
+  return normalize(log) as unknown[];
+}
