@@ -21,12 +21,23 @@ export interface Backend {
   config: StigmerConfig;
 }
 
+/** Cloud mode inside a project: the organization Stigmer.yaml names (SPEC §4). */
+async function projectOrganization(): Promise<string | undefined> {
+  const { findProjectFile, readProjectFile } = await import("../model/project.ts");
+  const path = await findProjectFile(Deno.cwd());
+  return path ? (await readProjectFile(path)).organization || undefined : undefined;
+}
+
 export async function resolveSelection(
   opts: BackendOptions,
 ): Promise<{ config: StigmerConfig; selection: BackendSelection }> {
   const env = readEnvironment();
   const config = await loadConfig(env);
   for (const w of config.warnings) warn(w);
+  const cloud = (env.backend ?? config.backendType) === "cloud";
+  if (cloud && opts.projectOrg === undefined && !opts.org && !env.org) {
+    opts = { ...opts, projectOrg: await projectOrganization() };
+  }
   const selection = resolveBackend({
     backendType: config.backendType,
     backendTypeSource: env.backend ? "STIGMER_BACKEND" : config.configPath,

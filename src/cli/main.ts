@@ -31,10 +31,10 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (isCommanderError(err)) {
-      // Help and version exit 0; every other parser error is a usage error.
-      if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code)) {
-        return 0;
-      }
+      // Help and version exit 0; every other parser error is a usage error,
+      // including help shown because a group was given no subcommand.
+      if (["commander.helpDisplayed", "commander.version"].includes(err.code)) return 0;
+      if (err.code === "commander.help") return err.exitCode === 0 ? 0 : EXIT_USAGE;
       return EXIT_USAGE;
     }
     const { reportError } = await import("./fail.ts");

@@ -4,6 +4,7 @@ import { type Environment, expandHome, readEnvironment } from "./environment.ts"
 import { homePaths } from "./paths.ts";
 import { readTextIfExists, writeFileAtomic } from "./secure_fs.ts";
 import { parseDuration } from "./duration.ts";
+import { VERSION } from "../version.ts";
 import {
   DEFAULT_CLOUD_ENDPOINT,
   DEFAULT_IDLE_TIMEOUT,
@@ -26,6 +27,8 @@ export interface LocalBackendConfig {
   dataDir: string;
   idleTimeoutMs: number;
   startupTimeoutMs: number;
+  /** Hosts workflow HTTP calls may reach besides loopback; ["*"] for any. */
+  allowedHosts: string[];
   llm: LlmConfig;
 }
 
@@ -128,6 +131,7 @@ export function resolveConfig(
       dataDir: expandHome(local.data_dir ?? `${env.home}/data`),
       idleTimeoutMs: ms(local.idle_timeout, DEFAULT_IDLE_TIMEOUT),
       startupTimeoutMs: ms(local.startup_timeout, DEFAULT_STARTUP_TIMEOUT),
+      allowedHosts: (local.allowed_hosts ?? "").split(",").map((h) => h.trim()).filter(Boolean),
       llm: {
         provider: env.llmProvider ?? llm.provider ?? DEFAULT_LLM.provider,
         model: env.llmModel ?? llm.model ?? DEFAULT_LLM.model,
@@ -157,11 +161,13 @@ export async function loadConfig(env: Environment = readEnvironment()): Promise<
   const cached = readParsedConfig(paths.configCache, text);
   if (cached) return resolveConfig(cached.file, env, paths.config, cached.warnings);
   const { file, warnings } = await parseConfigFile(paths.config, text);
-  writeParsedConfig(paths.configCache, { text, file, warnings });
+  writeParsedConfig(paths.configCache, { version: VERSION, text, file, warnings });
   return resolveConfig(file, env, paths.config, warnings);
 }
 
 interface ParsedConfig {
+  /** The stigmer that validated it: another version may validate differently. */
+  version: string;
   text: string;
   file: ConfigFile;
   warnings: string[];
@@ -170,12 +176,16 @@ interface ParsedConfig {
 /**
  * The validated form of config.yaml, kept beside it as JSON: every command
  * reads config, and parsing YAML and loading the validator cost more than the
- * rest of a warm command. Keyed by the whole text, so it can never be stale.
+ * rest of a warm command. Keyed by the whole text and the version, so it can
+ * never be stale, even after an upgrade changes the rules.
  */
 function readParsedConfig(path: string, text: string): ParsedConfig | undefined {
   try {
     const parsed = JSON.parse(Deno.readTextFileSync(path)) as ParsedConfig;
-    if (parsed.text === text && typeof parsed.file === "object" && Array.isArray(parsed.warnings)) {
+    if (
+      parsed.version === VERSION && parsed.text === text && typeof parsed.file === "object" &&
+      parsed.file !== null && Array.isArray(parsed.warnings)
+    ) {
       return parsed;
     }
   } catch { /* absent or damaged: parse again */ }

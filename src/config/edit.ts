@@ -64,6 +64,17 @@ function loadDocument(path: string) {
   return doc;
 }
 
+/** The document as data, refusing one whose aliases expand too far (an "alias bomb"). */
+function toData(path: string, doc: ReturnType<typeof loadDocument>): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ValidationError(`${path} cannot be read; not changed`, [
+      { file: path, line: 0, column: 0, path: "", message: (err as Error).message },
+    ]);
+  }
+}
+
 function validateOrThrow(path: string, data: unknown, key: string) {
   const result = configSchema.safeParse(data);
   if (!result.success) {
@@ -77,6 +88,7 @@ function validateOrThrow(path: string, data: unknown, key: string) {
 export function setConfigValue(path: string, key: string, raw: string): void {
   const keys = checkKey(key);
   const doc = loadDocument(path);
+  toData(path, doc); // refuse a file that cannot be read before touching it
   // A value is text unless the key needs another type ("true", "30" …).
   const candidates: unknown[] = [raw];
   const typed = parseYamlValue(raw);
@@ -85,7 +97,7 @@ export function setConfigValue(path: string, key: string, raw: string): void {
   for (const value of candidates) {
     doc.setIn(keys, value);
     try {
-      validateOrThrow(path, doc.toJS(), key);
+      validateOrThrow(path, toData(path, doc), key);
     } catch (err) {
       // Report what the text form was refused for: "expected HOST:PORT" says
       // more than "expected string, received number" about the typed retry.

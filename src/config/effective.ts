@@ -38,6 +38,7 @@ export function effectiveSettings(
     ["backend.local.data_dir", config.local.dataDir],
     ["backend.local.idle_timeout", formatDuration(config.local.idleTimeoutMs)],
     ["backend.local.startup_timeout", formatDuration(config.local.startupTimeoutMs)],
+    ["backend.local.allowed_hosts", config.local.allowedHosts.join(",")],
     ["backend.local.llm.provider", config.local.llm.provider],
     ["backend.local.llm.model", config.local.llm.model],
     ["backend.local.llm.base_url", config.local.llm.baseUrl],

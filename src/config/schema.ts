@@ -40,6 +40,8 @@ export const configSchema = z.looseObject({
       data_dir: z.string().min(1).optional(),
       idle_timeout: duration.optional(),
       startup_timeout: duration.optional(),
+      // Hosts that workflows' `call: http` tasks may reach, comma-separated; "*" for any.
+      allowed_hosts: z.string().optional(),
       llm: llmSchema.optional(),
     }).optional(),
     cloud: z.looseObject({
@@ -63,6 +65,7 @@ export const KNOWN_KEYS = new Set([
   "backend.local.data_dir",
   "backend.local.idle_timeout",
   "backend.local.startup_timeout",
+  "backend.local.allowed_hosts",
   "backend.local.llm",
   "backend.local.llm.provider",
   "backend.local.llm.model",

@@ -105,7 +105,11 @@ export interface ReadManifestOptions {
   root: string;
   /** Base for names in diagnostics; default: the current directory. */
   cwd?: string;
+  /** Told of every file read (the manifest and its skill files), e.g. to cache the result. */
+  onRead?: FileReadListener;
 }
+
+export type FileReadListener = (path: string, text: string) => void;
 
 /** Reads, parses and completes one manifest file (size checked before reading). */
 export async function readManifestFile(
@@ -120,6 +124,7 @@ export async function readManifestFile(
       return { resources: [], diagnostics: [tooLargeDiagnostic(file, info.size)] };
     }
     text = await Deno.readTextFile(path);
+    options.onRead?.(path, text);
   } catch (error) {
     return {
       resources: [],
@@ -127,7 +132,9 @@ export async function readManifestFile(
     };
   }
   const result = parseManifests(file, text);
-  result.diagnostics.push(...await inlineSkillFiles(result.resources, dirname(path), options.root));
+  result.diagnostics.push(
+    ...await inlineSkillFiles(result.resources, dirname(path), options.root, options.onRead),
+  );
   return result;
 }
 
@@ -147,6 +154,7 @@ export async function inlineSkillFiles(
   resources: DeclaredResource[],
   baseDir: string,
   root: string,
+  onRead?: FileReadListener,
 ): Promise<Diagnostic[]> {
   const diagnostics: Diagnostic[] = [];
   for (const resource of resources) {
@@ -162,6 +170,7 @@ export async function inlineSkillFiles(
       const size = (await Deno.stat(real)).size;
       if (size > MAX_MANIFEST_BYTES) throw new Error(`${path} is larger than 10 MB`);
       const content = await Deno.readTextFile(real);
+      onRead?.(real, content);
       const { path: _, ...rest } = resource.spec;
       resource.spec = { ...rest, content };
     } catch (error) {

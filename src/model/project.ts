@@ -6,14 +6,22 @@ import { type Diagnostic, UsageError, ValidationError } from "../errors.ts";
 import type { Kind } from "./resource.ts";
 import { type CodeModeOptions, runCodeMode } from "./code_mode.ts";
 import { expandGlob, hasWildcards } from "./glob.ts";
+import { findProjectFile, PROJECT_FILE } from "./find_project.ts";
+
+export { findProjectFile, PROJECT_FILE };
 import { workflowAgentRefPaths } from "./kinds.ts";
-import { type DeclaredResource, diagnosticAt, readFailure, readManifestFile } from "./manifest.ts";
+import {
+  type DeclaredResource,
+  diagnosticAt,
+  type FileReadListener,
+  readFailure,
+  readManifestFile,
+} from "./manifest.ts";
 import { displayPath, isInside, realPathInside, unsafeRelativePath } from "./paths.ts";
 import { isPlainObject, type KeyPath, strictObject, zodProblems } from "./problems.ts";
 import { slugify } from "./slug.ts";
 import { parseYamlDocuments, problemsToDiagnostics } from "./yaml_source.ts";
 
-export const PROJECT_FILE = "Stigmer.yaml";
 export const DEFAULT_RESOURCES = ["stigmer/**/*.yaml"];
 
 const projectSchema = strictObject({
@@ -46,6 +54,8 @@ export interface LoadedProject {
   dir: string;
   /** Stigmer.yaml, when there is one. */
   projectFile?: string;
+  /** Its `resources` globs (project mode only). */
+  resourcePatterns?: string[];
   resources: DeclaredResource[];
   /** The manifest files read, absolute. */
   files: string[];
@@ -63,27 +73,21 @@ export interface LoadProjectOptions {
   /** Run `main` (default true). */
   runMain?: boolean;
   codeMode?: CodeModeOptions;
-}
-
-/** The nearest Stigmer.yaml in `startDir` or a parent directory. */
-export async function findProjectFile(startDir: string): Promise<string | undefined> {
-  let dir = resolve(startDir);
-  while (true) {
-    const candidate = join(dir, PROJECT_FILE);
-    const info = await Deno.stat(candidate).catch(() => undefined);
-    if (info?.isFile) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  /** Told of every file read (Stigmer.yaml, manifests, skill files). */
+  onRead?: FileReadListener;
 }
 
 /** Reads and validates a Stigmer.yaml. Throws ValidationError with every problem. */
-export async function readProjectFile(path: string, cwd = Deno.cwd()): Promise<ProjectFile> {
+export async function readProjectFile(
+  path: string,
+  cwd = Deno.cwd(),
+  onRead?: FileReadListener,
+): Promise<ProjectFile> {
   const file = displayPath(path, cwd);
   let text: string;
   try {
     text = await Deno.readTextFile(path);
+    onRead?.(path, text);
   } catch (error) {
     throw new ValidationError(`cannot read ${file}`, [{
       file,
@@ -184,7 +188,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
       hint: "Run `stigmer init` to create a project, or pass manifests with -f FILE.",
     });
   }
-  const project = await readProjectFile(projectPath, cwd);
+  const project = await readProjectFile(projectPath, cwd, options.onRead);
   const diagnostics: Diagnostic[] = [];
   const resources: DeclaredResource[] = [];
   const files = new Set<string>();
@@ -210,7 +214,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
     for (const file of matched) files.add(file);
   }
   for (const file of [...files].sort()) {
-    const result = await readManifestFile(file, { root: project.dir, cwd });
+    const result = await readManifestFile(file, { root: project.dir, cwd, onRead: options.onRead });
     resources.push(...result.resources);
     diagnostics.push(...result.diagnostics);
   }
@@ -252,6 +256,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
     organization: project.organization,
     dir: project.dir,
     projectFile: project.path,
+    resourcePatterns: project.resources,
     resources,
     files: [...files].sort(),
     main,

@@ -44,7 +44,9 @@ Deno.test("from source: deno run of the same main module and config, with narrow
     "/repo/deno.json",
   ]);
   assert(line.args.some((a) => a.startsWith("--allow-write=/home/u/.stigmer/data")));
-  assert(line.args.includes("--allow-net=127.0.0.1:50051,localhost:11434"));
+  assert(
+    line.args.includes("--allow-net=127.0.0.1:50051,127.0.0.1,localhost,[::1],localhost:11434"),
+  );
   assert(!line.args.includes("-A") && !line.args.includes("--allow-all"));
   assertEquals(line.args[line.args.indexOf("/repo/main.ts") + 1], "__daemon");
 });
@@ -59,6 +61,18 @@ Deno.test("from a URL: the same URL and import map, with --allow-import for its 
   assert(line.args.includes("https://example.test/stigmer/deno.json"));
   assert(line.args.includes("--allow-import=example.test"));
   assert(line.args.includes("https://example.test/stigmer/main.ts"));
+});
+
+Deno.test("allowed_hosts widen the daemon's network permission; * allows any host", () => {
+  const launch = { execPath: "/usr/bin/deno", mainModule: "file:///repo/main.ts", compiled: false };
+  const some = daemonCommandLine(launch, { ...args, allowedHosts: ["api.example.test"] });
+  assert(some.args.some((a) => a.startsWith("--allow-net=") && a.includes(",api.example.test")));
+  assert(
+    some.args.includes("--allowed-hosts=api.example.test"),
+    "the daemon is told, to explain refusals",
+  );
+  const any = daemonCommandLine(launch, { ...args, allowedHosts: ["*"] });
+  assert(any.args.includes("--allow-net"));
 });
 
 Deno.test("isCompiled is false under deno run", () => {

@@ -14,7 +14,6 @@ import {
   assertIncludes,
   daemonChannel,
   daemonPid,
-  DENO_DIR,
   executionClient,
   getExecution,
   localConfig,
@@ -146,7 +145,6 @@ async function startOldDaemon(
       logLevel: "info",
       reportVersion: version,
     },
-    [DENO_DIR],
   );
   const child = new Deno.Command(command, {
     args,

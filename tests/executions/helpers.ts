@@ -1,15 +1,11 @@
-// What the execution tests share: a test home whose CLI finds Deno's module
-// cache, project files written to disk, a live view of a CLI process that is
-// still running, and small local HTTP servers (a fake LLM, a fake API).
+// What the execution tests share: a test home, project files written to disk, a
+// live view of a CLI process that is still running, and small local HTTP servers
+// (a fake LLM, a fake API).
 import { type CliResult, makeTestHome, type TestHome } from "../helpers/cli.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { readDaemonInfo } from "../../src/model/daemon_info.ts";
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
 import { ExecutionServiceDefinition } from "../../src/gen/stigmer/v1/execution.ts";
-
-/** Deno's cache of this machine: the CLI under a temporary HOME must still find its npm modules. */
-export const DENO_DIR = Deno.env.get("DENO_DIR") ??
-  `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
 
 export const LOCAL_ENDPOINT = 'endpoint: "127.0.0.1:0"';
 
@@ -26,12 +22,9 @@ export function localConfig(extra: Record<string, string | Record<string, string
   return text;
 }
 
-/** A test home (see tests/helpers/cli.ts) whose CLI and daemon use this machine's Deno cache. */
-export async function executionHome(config = localConfig()): Promise<TestHome> {
-  const home = await makeTestHome(config);
-  // The helper sets HOME to the temporary home, which moves Deno's default cache there.
-  home.env.DENO_DIR = DENO_DIR;
-  return home;
+/** A test home (see tests/helpers/cli.ts) with a local backend on a free port. */
+export function executionHome(config = localConfig()): Promise<TestHome> {
+  return makeTestHome(config);
 }
 
 /** A Deno.test body with its own execution home, cleaned up (daemon stopped) whatever happens. */

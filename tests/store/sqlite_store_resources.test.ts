@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertMatch, assertNotEquals, assertRejects } from "../helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertRejects,
+} from "../helpers/assert.ts";
 import { SqliteStore } from "../../src/store/sqlite_store.ts";
 import { InvalidInputError } from "../../src/store/errors.ts";
 import type { Kind, Resource, ResourceInput } from "../../src/model/resource.ts";

@@ -1,10 +1,11 @@
 // stigmer apply: load and validate the project locally, then hand the whole
 // batch to the backend, which checks references and applies it atomically.
-import { checkBatch, type LoadedProject, loadProject } from "../../model/project.ts";
-import { type DeclaredResource, locateIn } from "../../model/manifest.ts";
-import { parseKeyPath } from "../../model/problems.ts";
-import { referencedNames } from "../../model/references.ts";
+// The loader and validator (YAML, zod) are imported only when the project
+// changed since the last apply: see project_cache.ts.
+import type { LoadedProject } from "../../model/project.ts";
+import type { DeclaredResource } from "../../model/manifest.ts";
 import type { Kind } from "../../model/resource.ts";
+import { type CheckedProject, readCachedProject, writeCachedProject } from "../project_cache.ts";
 import { type Diagnostic, formatDiagnostic, UsageError, ValidationError } from "../../errors.ts";
 import { connectBackend } from "../backend.ts";
 import { withBackend } from "../rpc_errors.ts";
@@ -35,7 +36,9 @@ function describeSource(project: LoadedProject): string {
  * anything starts); names not in the batch come back as notes, for the backend
  * to resolve.
  */
-function localCheck(resources: DeclaredResource[]): string[] {
+async function localCheck(resources: DeclaredResource[]): Promise<string[]> {
+  const { checkBatch } = await import("../../model/project.ts");
+  const { referencedNames } = await import("../../model/references.ts");
   const everything: Partial<Record<Kind, Set<string>>> = Object.fromEntries(
     referencedNames(resources),
   );
@@ -52,7 +55,12 @@ function localCheck(resources: DeclaredResource[]): string[] {
  * The backend only knows where each resource starts; point its diagnostics at
  * the field, as local ones do (the resource is found by its file and line).
  */
-function relocate(diagnostic: Diagnostic, resources: DeclaredResource[]): Diagnostic {
+async function relocate(
+  diagnostic: Diagnostic,
+  resources: DeclaredResource[],
+): Promise<Diagnostic> {
+  const { locateIn } = await import("../../model/manifest.ts");
+  const { parseKeyPath } = await import("../../model/problems.ts");
   const resource = resources.find((r) =>
     displayPath(r.source.file, Deno.cwd()) === diagnostic.file &&
     r.source.line === diagnostic.line
@@ -61,8 +69,31 @@ function relocate(diagnostic: Diagnostic, resources: DeclaredResource[]): Diagno
   return { ...diagnostic, ...locateIn(resource, parseKeyPath(diagnostic.path)) };
 }
 
+/** Loads and checks the project, or takes it from the cache when nothing changed. */
+async function loadChecked(opts: ApplyOptions): Promise<CheckedProject> {
+  const cacheable = !opts.file?.length;
+  const cached = cacheable ? await readCachedProject(opts.dir) : undefined;
+  if (cached) return cached;
+  const { loadProject } = await import("../../model/project.ts");
+  const files: Record<string, string> = {};
+  const project = await loadProject({
+    dir: opts.dir,
+    files: opts.file,
+    onRead: (path, text) => (files[path] = text),
+  });
+  const checked = { project, notes: await localCheck(project.resources) };
+  if (cacheable) await writeCachedProject(checked, files);
+  return checked;
+}
+
 export async function apply(opts: ApplyOptions): Promise<void> {
-  const project = await loadProject({ dir: opts.dir, files: opts.file });
+  // -f declares only part of a project: pruning would delete the rest of it.
+  if (opts.prune && opts.file?.length) {
+    throw new UsageError("--prune works on a whole project, not on files given with -f", {
+      hint: "run `stigmer apply --prune` in the project (or with --dir DIR), without -f",
+    });
+  }
+  const { project, notes } = await loadChecked(opts);
   const { resources } = project;
   info(
     `Loaded ${describeSource(project)}: ${resources.length} resource${
@@ -70,13 +101,6 @@ export async function apply(opts: ApplyOptions): Promise<void> {
     }`,
   );
 
-  // -f declares only part of a project: pruning would delete the rest of it.
-  if (opts.prune && opts.file?.length) {
-    throw new UsageError("--prune works on a whole project, not on files given with -f", {
-      hint: "run `stigmer apply --prune` in the project (or with --dir DIR), without -f",
-    });
-  }
-  const notes = localCheck(resources);
   if (opts.dryRun) {
     for (const note of notes) warn(note);
     if (opts.json) {
@@ -127,7 +151,7 @@ export async function apply(opts: ApplyOptions): Promise<void> {
   if (response.diagnostics.length > 0) {
     throw new ValidationError(
       "the backend refused the batch; nothing applied",
-      response.diagnostics.map((d) => relocate(d, resources)),
+      await Promise.all(response.diagnostics.map((d) => relocate(d, resources))),
     );
   }
   if (opts.json) {

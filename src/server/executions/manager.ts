@@ -9,6 +9,7 @@ import { idPrefixOf } from "../../model/ids.ts";
 import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../../engine/mod.ts";
 import type { LlmSettings } from "../llm/chat.ts";
 import { runAgentTurn } from "./agent_turn.ts";
+import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../client/grpc_status.ts";
 
 type Listener = (event: ExecutionEvent) => void;
@@ -111,6 +112,7 @@ export class ExecutionManager {
       if (target.kind === "Workflow") {
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
+          fetch: guardedFetch(),
           callAgent: (call) =>
             runAgentTurn(this.store, this.llm, request.org, call.agent, call.message, call.signal),
         }, { signal, executionId: id });

@@ -1,10 +1,17 @@
 import { loadConfig } from "../../../config/config.ts";
 import { readEnvironment } from "../../../config/environment.ts";
-import { writeOut } from "../../output.ts";
+import { checkBackendType } from "../../../config/backend_mode.ts";
+import { warn, writeOut } from "../../output.ts";
 
 export async function show(): Promise<void> {
   const env = readEnvironment();
   const config = await loadConfig(env);
+  for (const w of config.warnings) warn(w);
+  // The same error as every other command for a bad STIGMER_BACKEND.
+  const backend = checkBackendType(
+    config.backendType,
+    env.backend ? "STIGMER_BACKEND" : config.configPath,
+  );
   const cloud = env.org
     ? `${env.org} (STIGMER_ORG)`
     : config.contextOrganization
@@ -12,7 +19,7 @@ export async function show(): Promise<void> {
     : config.cloud.orgId
     ? `${config.cloud.orgId} (backend.cloud.org_id)`
     : "(not set)";
-  writeOut(`Backend:              ${config.backendType}`);
+  writeOut(`Backend:              ${backend}`);
   writeOut(`Local organization:   local (always)`);
   writeOut(`Cloud organization:   ${cloud}`);
 }
