@@ -1,4 +1,4 @@
-// Entry point logic: the hidden daemon command and `--version` skip the
+// Entry point logic: the hidden daemon command, `--version`, `version` and `--help` skip the
 // command parser entirely; everything else goes through commander.
 import { VERSION } from "../version.ts";
 import { EXIT_USAGE } from "../errors.ts";
@@ -14,6 +14,11 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === DAEMON_COMMAND) {
     const { runDaemon } = await import("../daemon/main.ts");
     return await runDaemon(args.slice(1));
+  }
+  if (args[0] === "version" && (args.length === 1 || (args.length === 2 && args[1] === "--json"))) {
+    const { version } = await import("./commands/version.ts");
+    version({ json: args[1] === "--json" });
+    return 0;
   }
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     console.log(VERSION);

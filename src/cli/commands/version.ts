@@ -1,5 +1,4 @@
 import { VERSION } from "../../version.ts";
-import { printJson, writeOut } from "../output.ts";
 import { BUILD_COMMIT } from "../../build_info.ts";
 
 export function versionInfo() {
@@ -21,8 +20,9 @@ export function isCompiled(): boolean {
 
 export function version(opts: { json?: boolean }): void {
   const info = versionInfo();
-  if (opts.json) return printJson(info);
-  writeOut(
+  // console.log, not output.ts: `version` skips the parser and the Node layer (main.ts).
+  if (opts.json) return console.log(JSON.stringify(info, null, 2));
+  console.log(
     `stigmer ${info.version} (deno ${info.deno}, ${info.target}${
       info.commit ? `, ${info.commit}` : ""
     })`,
