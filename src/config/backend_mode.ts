@@ -41,6 +41,20 @@ export function resolveBackend(inputs: BackendInputs): BackendSelection {
     const ignoredOrg = inputs.flagOrg || undefined;
     return { type, endpoint: inputs.localEndpoint, org: LOCAL_ORG, ignoredOrg };
   }
+  const found = findCloudOrganization(inputs);
+  if (!found) throw new UsageError(ORG_NOT_SET_MESSAGE);
+  return { type, endpoint: inputs.cloudEndpoint, org: found.org, orgSource: found.source };
+}
+
+export type OrganizationSources = Pick<
+  BackendInputs,
+  "flagOrg" | "envOrg" | "projectOrg" | "contextOrg" | "cloudOrgId"
+>;
+
+/** The cloud organization by SPEC §4's precedence, and where it came from. */
+export function findCloudOrganization(
+  inputs: OrganizationSources,
+): { org: string; source: string } | undefined {
   const sources: [string | undefined, string][] = [
     [inputs.flagOrg, "--org"],
     [inputs.envOrg, "STIGMER_ORG"],
@@ -49,8 +63,7 @@ export function resolveBackend(inputs: BackendInputs): BackendSelection {
     [inputs.cloudOrgId, "backend.cloud.org_id"],
   ];
   const found = sources.find(([value]) => value !== undefined && value.trim() !== "");
-  if (!found) throw new UsageError(ORG_NOT_SET_MESSAGE);
-  return { type, endpoint: inputs.cloudEndpoint, org: found[0]!.trim(), orgSource: found[1] };
+  return found ? { org: found[0]!.trim(), source: found[1] } : undefined;
 }
 
 export function describeBackend(selection: BackendSelection): string {

@@ -12,7 +12,7 @@ import { DaemonExit } from "./exit_codes.ts";
 import { DaemonLog, type Level } from "./log.ts";
 import { ActivityTracker, type Runtime } from "../server/runtime.ts";
 import { localAuthenticator, newSecret } from "../server/auth.ts";
-import { AddressInUseError, bind, SERVER_OPTIONS } from "../server/listen.ts";
+import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../server/listen.ts";
 import { registerServices } from "../server/register.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { describeLlm } from "../server/llm/describe.ts";
@@ -124,16 +124,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       log.info(`shutting down: ${reason}`);
       clearInterval(idleTimer);
       await executions.stopAll("the daemon stopped");
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      await stopServer(server);
       removeDaemonInfo(paths.daemonInfo, instanceId);
       await store.close();
       log.info("stopped");

@@ -74,3 +74,17 @@ export const SERVER_OPTIONS: grpc.ServerOptions = {
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
   "grpc.max_send_message_length": 64 * 1024 * 1024,
 };
+
+/** Lets calls in flight finish, for up to `graceMs`, then cuts the rest. */
+export function stopServer(server: grpc.Server, graceMs = 2000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}

@@ -6,11 +6,11 @@ import { newId } from "../../model/ids.ts";
 import { VERSION } from "../../version.ts";
 import { StigmerError } from "../../errors.ts";
 import { ActivityTracker, type Runtime } from "../runtime.ts";
-import { AddressInUseError, bind, SERVER_OPTIONS } from "../listen.ts";
+import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../listen.ts";
 import { registerServices } from "../register.ts";
 import { tokenAuthenticator } from "../tokens.ts";
 import type { LlmSettings } from "../llm/chat.ts";
-import type { StderrLog } from "./log.ts";
+import type { Log } from "../log.ts";
 import { openSharedStore } from "./open_store.ts";
 import { startTlsProxy, type TlsProxy } from "./tls_proxy.ts";
 import { mapUnavailable } from "./unavailable_store.ts";
@@ -46,7 +46,7 @@ function readPem(path: string, what: string): string {
 }
 
 /** Serves until SIGINT or SIGTERM; resolves once everything is closed. */
-export async function runSharedServer(options: SharedServerOptions, log: StderrLog): Promise<void> {
+export async function runSharedServer(options: SharedServerOptions, log: Log): Promise<void> {
   const { host, port } = splitHostPort(options.listen);
   const tls = options.tlsCert && options.tlsKey
     ? { cert: readPem(options.tlsCert, "certificate"), key: readPem(options.tlsKey, "key") }
@@ -136,16 +136,7 @@ export async function runSharedServer(options: SharedServerOptions, log: StderrL
   health.serving = false;
   proxy?.close();
   await executions.stopAll("the server stopped");
-  await new Promise<void>((resolve) => {
-    const force = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, 2000);
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
+  await stopServer(server);
   await opened.store.close();
   opened.release();
   log.info("stopped");

@@ -1,7 +1,12 @@
 import { loadConfig } from "../../../config/config.ts";
 import { readEnvironment } from "../../../config/environment.ts";
 import { readCredentials } from "../../../config/credentials.ts";
-import { checkBackendType, LOCAL_ORG } from "../../../config/backend_mode.ts";
+import {
+  checkBackendType,
+  findCloudOrganization,
+  LOCAL_ORG,
+} from "../../../config/backend_mode.ts";
+import { projectOrganization } from "../../backend.ts";
 import { printJson, warn, writeOut } from "../../output.ts";
 
 export async function status(opts: { json?: boolean }): Promise<void> {
@@ -14,7 +19,14 @@ export async function status(opts: { json?: boolean }): Promise<void> {
   );
   const creds = await readCredentials(env);
   for (const w of creds.warnings) warn(w);
-  const cloudOrg = env.org || config.contextOrganization || config.cloud.orgId;
+  const cloudOrg = mode === "cloud"
+    ? findCloudOrganization({
+      envOrg: env.org,
+      projectOrg: await projectOrganization(),
+      contextOrg: config.contextOrganization,
+      cloudOrgId: config.cloud.orgId,
+    })?.org
+    : undefined;
   const report = mode === "local"
     ? {
       mode,

@@ -1,6 +1,7 @@
 import { loadConfig } from "../../../config/config.ts";
 import { readEnvironment } from "../../../config/environment.ts";
-import { checkBackendType } from "../../../config/backend_mode.ts";
+import { checkBackendType, findCloudOrganization } from "../../../config/backend_mode.ts";
+import { projectOrganization } from "../../backend.ts";
 import { warn, writeOut } from "../../output.ts";
 
 export async function show(): Promise<void> {
@@ -12,13 +13,13 @@ export async function show(): Promise<void> {
     config.backendType,
     env.backend ? "STIGMER_BACKEND" : config.configPath,
   );
-  const cloud = env.org
-    ? `${env.org} (STIGMER_ORG)`
-    : config.contextOrganization
-    ? `${config.contextOrganization} (context.organization)`
-    : config.cloud.orgId
-    ? `${config.cloud.orgId} (backend.cloud.org_id)`
-    : "(not set)";
+  const found = findCloudOrganization({
+    envOrg: env.org,
+    projectOrg: await projectOrganization(),
+    contextOrg: config.contextOrganization,
+    cloudOrgId: config.cloud.orgId,
+  });
+  const cloud = found ? `${found.org} (${found.source})` : "(not set)";
   writeOut(`Backend:              ${backend}`);
   writeOut(`Local organization:   local (always)`);
   writeOut(`Cloud organization:   ${cloud}`);

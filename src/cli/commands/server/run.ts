@@ -29,7 +29,7 @@ export async function run(opts: ServerRunOptions): Promise<void> {
   }
   const env = readEnvironment();
   const config = await loadConfig(env);
-  const { StderrLog } = await import("../../../server/shared/log.ts");
+  const { Log } = await import("../../../server/log.ts");
   const { runSharedServer } = await import("../../../server/shared/server.ts");
   const level = (opts.logLevel ?? env.logLevel ?? "info") as "info";
   await runSharedServer({
@@ -41,5 +41,5 @@ export async function run(opts: ServerRunOptions): Promise<void> {
     database: opts.database,
     dataDir: resolve(opts.dataDir ?? `${env.home}/server`),
     llm: config.local.llm,
-  }, new StderrLog(level));
+  }, Log.toStderr(level));
 }
