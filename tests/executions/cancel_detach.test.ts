@@ -8,25 +8,10 @@ import {
   getExecution,
   spawnCli,
   startedId,
+  waitingWorkflow as waiting,
   withExecutionHome,
-  workflowManifest,
   writeProject,
 } from "./helpers.ts";
-
-const waiting = (name: string, wait: string) =>
-  workflowManifest(
-    name,
-    `
-    - before:
-        set:
-          ready: true
-    - pause:
-        wait: ${wait}
-    - after:
-        set:
-          done: true
-`,
-  );
 
 Deno.test(
   "Ctrl-C on run detaches and the run completes; executions cancel ends a long wait promptly",

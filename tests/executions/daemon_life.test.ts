@@ -20,26 +20,11 @@ import {
   sleep,
   spawnCli,
   startedId,
+  waitingWorkflow as waiting,
   waitUntil,
   withExecutionHome,
-  workflowManifest,
   writeProject,
 } from "./helpers.ts";
-
-const waiting = (name: string, wait: string) =>
-  workflowManifest(
-    name,
-    `
-    - before:
-        set:
-          ready: true
-    - pause:
-        wait: ${wait}
-    - after:
-        set:
-          done: true
-`,
-  );
 
 Deno.test(
   "a daemon killed mid-run: the run is INTERRUPTED at the next command; a stopped one marks it on the way out",

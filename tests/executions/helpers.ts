@@ -91,6 +91,23 @@ spec:
 ${doYaml.replace(/^\n/, "")}`;
 }
 
+/** A workflow that sets, waits `wait` (an ISO 8601 duration), then sets again. */
+export function waitingWorkflow(name: string, wait: string): string {
+  return workflowManifest(
+    name,
+    `
+    - before:
+        set:
+          ready: true
+    - pause:
+        wait: ${wait}
+    - after:
+        set:
+          done: true
+`,
+  );
+}
+
 /** Applies a project and checks it succeeded. */
 export async function applyProject(home: TestHome, dir: string): Promise<CliResult> {
   const result = await home.run(["apply", "--dir", dir]);
