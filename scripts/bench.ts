@@ -4,14 +4,7 @@
 // same run, because these machines are noisy.
 //
 //   deno task bench [--runs 10] [--quick] [--write-doc]
-import {
-  CLI_PERMISSIONS,
-  CONFIG,
-  MAIN,
-  makeTestHome,
-  REPO,
-  type TestHome,
-} from "../tests/helpers/cli.ts";
+import { MAIN, makeTestHome, REPO, scriptCommand, type TestHome } from "../tests/helpers/cli.ts";
 import { readDaemonInfo } from "../src/model/daemon_info.ts";
 
 interface Row {
@@ -45,22 +38,7 @@ async function timeOnce(cmd: Deno.Command): Promise<number> {
 }
 
 function denoRun(file: string, fileArgs: string[], home: TestHome, cwd?: string): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--config",
-      CONFIG,
-      ...CLI_PERMISSIONS,
-      file,
-      ...fileArgs,
-    ],
-    env: home.env,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  });
+  return scriptCommand(file, fileArgs, home.env, { cwd });
 }
 
 async function bench(
@@ -145,20 +123,7 @@ async function main() {
     await bench("stigmer apply (warm)", () => denoRun(MAIN, ["apply"], home, project));
 
     // The in-process fast path: ensureRunning against a running daemon.
-    const fast = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        "--config",
-        CONFIG,
-        ...CLI_PERMISSIONS,
-        `${REPO}/scripts/bench_fast_path.ts`,
-      ],
-      env: home.env,
-      stdout: "piped",
-      stderr: "piped",
-    });
+    const fast = denoRun(`${REPO}/scripts/bench_fast_path.ts`, [], home);
     const fastOut = JSON.parse(new TextDecoder().decode((await fast.output()).stdout)) as number[];
     rows.push({
       name: "fast-path check, in process (ensureRunning)",

@@ -54,9 +54,24 @@ export function inheritedEnv(): Record<string, string> {
   return env;
 }
 
-export function cliCommand(args: string[], env: Record<string, string>, options: RunOptions = {}) {
+/** `deno run` of a script of this repository with the CLI's permissions and config. */
+export function scriptCommand(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: RunOptions = {},
+) {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", "--config", CONFIG, ...CLI_PERMISSIONS, MAIN, ...args],
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--config",
+      CONFIG,
+      ...CLI_PERMISSIONS,
+      script,
+      ...args,
+    ],
     cwd: options.cwd,
     env: { ...env, ...options.env },
     clearEnv: true,
@@ -64,6 +79,10 @@ export function cliCommand(args: string[], env: Record<string, string>, options:
     stdout: "piped",
     stderr: "piped",
   });
+}
+
+export function cliCommand(args: string[], env: Record<string, string>, options: RunOptions = {}) {
+  return scriptCommand(MAIN, args, env, options);
 }
 
 export async function runWith(
