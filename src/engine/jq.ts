@@ -1,7 +1,7 @@
 // Real jq (1.7, compiled to WebAssembly by the jq-web package), loaded on first need.
 //
 // jq-web reads its jq.wasm from Deno's npm cache when it loads, so the process needs
-// read access to that file (e.g. --allow-read=<DENO_DIR>/npm/registry.npmjs.org/jq-web).
+// read access to that file (the daemon is given read access to <DENO_DIR>/npm).
 // Each call compiles the program afresh (jq-web exposes only jq's main): about 0.75 ms.
 
 interface JqWeb {
