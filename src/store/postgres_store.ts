@@ -21,10 +21,9 @@ import type {
   Page,
   ResourceStore,
 } from "./store.ts";
-import { canonicalJson } from "./canonical_json.ts";
 import { InvalidInputError, NotFoundError, StoreError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
-import { isKind, prepareInput } from "./resource_input.ts";
+import { isKind, prepareInput, sameContent } from "./resource_input.ts";
 import { LOCK_NAMESPACE, migrate } from "./postgres_schema.ts";
 import { describeDatabase, isConnectionError, toStoreError } from "./postgres_errors.ts";
 import { installPostgresDriverGuard } from "./postgres_driver_guard.ts";
@@ -35,7 +34,7 @@ import {
   toEvent,
   toExecution,
   toResource,
-} from "./sqlite_rows.ts";
+} from "./rows.ts";
 
 export interface PostgresStoreOptions {
   /** Connections in the pool. */
@@ -149,11 +148,7 @@ export class PostgresStore implements ResourceStore {
           outcomes.push({ action: "CREATED" as const, resource: toResource(row) });
           continue;
         }
-        const unchanged = existing.name === input.name &&
-          existing.project === input.project &&
-          canonicalJson(JSON.parse(existing.labels)) === input.labels &&
-          canonicalJson(JSON.parse(existing.annotations)) === input.annotations &&
-          canonicalJson(JSON.parse(existing.spec)) === input.specCanonical;
+        const unchanged = sameContent(existing, input);
         if (unchanged) {
           outcomes.push({ action: "UNCHANGED" as const, resource: toResource(existing) });
           continue;

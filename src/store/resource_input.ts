@@ -66,3 +66,19 @@ function stringMap(
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
+
+/**
+ * True when a stored row already holds what the input declares: an apply of
+ * it is UNCHANGED and keeps its version. JSON is compared in canonical form,
+ * so key order alone is no change.
+ */
+export function sameContent(
+  row: { name: string; project: string; labels: string; annotations: string; spec: string },
+  input: PreparedInput,
+): boolean {
+  return row.name === input.name &&
+    row.project === input.project &&
+    canonicalJson(JSON.parse(row.labels)) === input.labels &&
+    canonicalJson(JSON.parse(row.annotations)) === input.annotations &&
+    canonicalJson(JSON.parse(row.spec)) === input.specCanonical;
+}

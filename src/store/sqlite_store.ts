@@ -26,10 +26,9 @@ import type {
   Page,
   ResourceStore,
 } from "./store.ts";
-import { canonicalJson } from "./canonical_json.ts";
 import { InvalidInputError, NotFoundError, StoreError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
-import { isKind, prepareInput } from "./resource_input.ts";
+import { isKind, prepareInput, sameContent } from "./resource_input.ts";
 import { migrate } from "./sqlite_schema.ts";
 import {
   type EventRow,
@@ -38,7 +37,7 @@ import {
   toEvent,
   toExecution,
   toResource,
-} from "./sqlite_rows.ts";
+} from "./rows.ts";
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another connection's lock before failing. */
@@ -153,11 +152,7 @@ export class SqliteStore implements ResourceStore {
         )!;
         return { action: "CREATED" as const, resource: toResource(row) };
       }
-      const unchanged = existing.name === input.name &&
-        existing.project === input.project &&
-        canonicalJson(JSON.parse(existing.labels)) === input.labels &&
-        canonicalJson(JSON.parse(existing.annotations)) === input.annotations &&
-        canonicalJson(JSON.parse(existing.spec)) === input.specCanonical;
+      const unchanged = sameContent(existing, input);
       if (unchanged) return { action: "UNCHANGED" as const, resource: toResource(existing) };
       const row = this.#get<ResourceRow>(
         `UPDATE resources

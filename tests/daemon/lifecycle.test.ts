@@ -1,7 +1,7 @@
 // `stigmer server start|stop|restart|status|logs`, the progress a user sees,
 // the commands that must never start the daemon, and the idle exit — all with
 // real processes in a temporary STIGMER_HOME.
-import { CLI_PERMISSIONS, CONFIG, daemonsOf, isAlive, MAIN, withHome } from "../helpers/cli.ts";
+import { daemonsOf, isAlive, MAIN, scriptArgs, withHome } from "../helpers/cli.ts";
 import { assert, assertEquals, assertMatch, assertNotEquals } from "../helpers/assert.ts";
 import { isLockHeld } from "../../src/model/daemon_info.ts";
 import { VERSION } from "../../src/version.ts";
@@ -222,17 +222,7 @@ Deno.test({
   ignore: !hasScript(),
   fn: withHome(async (home) => {
     const quote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
-    const command = [
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--config",
-      CONFIG,
-      ...CLI_PERMISSIONS,
-      MAIN,
-      ...AUTO_START,
-    ].map(quote).join(" ");
+    const command = [Deno.execPath(), ...scriptArgs(MAIN, AUTO_START)].map(quote).join(" ");
     const child = new Deno.Command("script", {
       // A pty without a size reports 0 columns: the spinner must cope.
       args: ["-qec", command, "/dev/null"],

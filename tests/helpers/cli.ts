@@ -54,6 +54,11 @@ export function inheritedEnv(): Record<string, string> {
   return env;
 }
 
+/** The arguments of `deno run` for a script of this repository, as the CLI runs. */
+export function scriptArgs(script: string, args: string[]): string[] {
+  return ["run", "--quiet", "--no-prompt", "--config", CONFIG, ...CLI_PERMISSIONS, script, ...args];
+}
+
 /** `deno run` of a script of this repository with the CLI's permissions and config. */
 export function scriptCommand(
   script: string,
@@ -62,16 +67,7 @@ export function scriptCommand(
   options: RunOptions = {},
 ) {
   return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--config",
-      CONFIG,
-      ...CLI_PERMISSIONS,
-      script,
-      ...args,
-    ],
+    args: scriptArgs(script, args),
     cwd: options.cwd,
     env: { ...env, ...options.env },
     clearEnv: true,

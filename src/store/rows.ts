@@ -1,4 +1,5 @@
-// Row shapes of the SQLite tables and their conversion to the shared model.
+// Row shapes of the resource and execution tables (the same in SQLite and
+// PostgreSQL) and their conversion to the shared model.
 import { API_VERSION, type JsonObject, type Kind, type Resource } from "../model/resource.ts";
 import type {
   Execution,
