@@ -2,8 +2,7 @@
 // command parser entirely; everything else goes through commander.
 import { VERSION } from "../version.ts";
 import { EXIT_USAGE } from "../errors.ts";
-
-export const DAEMON_COMMAND = "__daemon";
+import { DAEMON_COMMAND } from "../rpc/daemon_args.ts";
 
 function isCommanderError(err: unknown): err is { code: string; exitCode: number } {
   return typeof err === "object" && err !== null && "code" in err &&

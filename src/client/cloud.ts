@@ -5,12 +5,8 @@ import type { Environment } from "../config/environment.ts";
 import { readCredentials } from "../config/credentials.ts";
 import type { BackendSelection } from "../config/backend_mode.ts";
 import { StigmerError, UsageError } from "../errors.ts";
-import {
-  type CallOptions,
-  Channel,
-  type MethodDefinition,
-  type ServiceDefinition,
-} from "./grpc_fetch.ts";
+import { type CallOptions, Channel } from "./grpc_fetch.ts";
+import type { MethodDefinition, ServiceDefinition } from "../rpc/service.ts";
 import { GrpcError } from "../rpc/status.ts";
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;

@@ -7,27 +7,8 @@
 // is what grpc-js does for every failing unary call); a unary call that ends
 // with exactly one message succeeded; streams are finished by our own services
 // with a terminal message, so a stream cut short is noticed by the caller.
-import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import type { MessageType, MethodDefinition, ServiceDefinition } from "../rpc/service.ts";
 import { GrpcError, Status } from "../rpc/status.ts";
-
-export interface MessageType<T> {
-  encode(message: T, writer?: BinaryWriter): BinaryWriter;
-  decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromPartial(object: never): T;
-}
-
-export interface MethodDefinition {
-  name: string;
-  requestType: MessageType<unknown>;
-  responseType: MessageType<unknown>;
-  requestStream: boolean;
-  responseStream: boolean;
-}
-
-export interface ServiceDefinition {
-  fullName: string;
-  methods: Record<string, MethodDefinition>;
-}
 
 export interface ChannelOptions {
   /** "host:port" (plaintext) or an http:// or https:// URL. */

@@ -38,16 +38,3 @@ export class DaemonLog extends Log {
     } catch { /* already closed */ }
   }
 }
-
-/** Reads the last `count` lines of a log file ("" when absent). */
-export function tailLines(path: string, count: number): string[] {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch {
-    return [];
-  }
-  const lines = text.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  return lines.slice(-count);
-}

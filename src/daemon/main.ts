@@ -4,7 +4,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { dataPaths } from "../config/paths.ts";
 import { ensurePrivateDir, writeFileAtomic } from "../config/secure_fs.ts";
-import { acquireLock, removeDaemonInfo, writeDaemonInfo } from "../rpc/daemon_info.ts";
+import { acquireLock, removeDaemonInfo } from "../rpc/daemon_info.ts";
+import { writeDaemonInfo } from "./write_daemon_info.ts";
 import { newId } from "../model/ids.ts";
 import { VERSION } from "../version.ts";
 import { type DaemonArgs, DaemonArgsError, parseDaemonArgs } from "../rpc/daemon_args.ts";

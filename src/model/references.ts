@@ -1,11 +1,10 @@
 // The names a batch of resources refers to, by kind: an agent's skills, MCP
 // servers and environment, a workflow's agents.
-import type { Kind } from "./resource.ts";
-import type { DeclaredResource } from "../project/manifest.ts";
+import type { JsonObject, Kind } from "./resource.ts";
 import { workflowAgentRefs } from "./workflow.ts";
 
 export function referencedNames(
-  resources: Pick<DeclaredResource, "kind" | "spec">[],
+  resources: { kind: Kind; spec: JsonObject }[],
 ): Map<Kind, Set<string>> {
   const refs = new Map<Kind, Set<string>>();
   const add = (kind: Kind, name: unknown) => {

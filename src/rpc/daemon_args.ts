@@ -3,6 +3,9 @@
 // no permission outside its data directory.
 import { DaemonExit } from "./daemon_exit.ts";
 
+/** The hidden command that runs the daemon: `stigmer __daemon --data-dir=… …`. */
+export const DAEMON_COMMAND = "__daemon";
+
 export interface DaemonArgs {
   dataDir: string;
   listen: string; // host:port; port 0 picks a free one

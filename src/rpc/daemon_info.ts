@@ -1,8 +1,7 @@
 // daemon.json and daemon.lock: the contract between the daemon and the CLIs
 // that find it. The lock, not the pid, proves a daemon is alive: the kernel
 // releases it when the process dies, even by SIGKILL, and a recycled pid can
-// never hold it.
-import { writeFileAtomic } from "../config/secure_fs.ts";
+// never hold it. The daemon writes daemon.json with src/daemon/write_daemon_info.ts.
 
 export interface DaemonInfo {
   pid: number;
@@ -37,10 +36,6 @@ export function readDaemonInfo(path: string): DaemonInfo | undefined {
     }
   } catch { /* a torn or foreign file is treated as absent */ }
   return undefined;
-}
-
-export function writeDaemonInfo(path: string, info: DaemonInfo): void {
-  writeFileAtomic(path, `${JSON.stringify(info, null, 2)}\n`);
 }
 
 /** Removes daemon.json only if it still describes this instance. */

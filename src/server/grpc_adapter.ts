@@ -2,7 +2,7 @@
 // every handler with authentication, activity tracking and error mapping, so
 // services only hold their own logic.
 import type * as grpc from "@grpc/grpc-js";
-import type { MethodDefinition, ServiceDefinition } from "../client/grpc_fetch.ts";
+import type { MethodDefinition, ServiceDefinition } from "../rpc/service.ts";
 import { GrpcError, Status } from "../rpc/status.ts";
 import { InvalidInputError, NotFoundError } from "../store/errors.ts";
 import { UsageError, ValidationError } from "../errors.ts";

@@ -14,13 +14,13 @@ import { ExecutionManager } from "./executions/manager.ts";
 import type { LlmSettings } from "./llm/chat.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ResourceStore } from "../store/store.ts";
-import type { DaemonLog } from "../daemon/log.ts";
+import type { Log } from "./log.ts";
 
 export interface ServiceParts {
   runtime: Runtime;
   store: ResourceStore;
   health: { serving: boolean };
-  log: Pick<DaemonLog, "error" | "debug">;
+  log: Pick<Log, "error" | "debug">;
   llm: LlmSettings;
   authenticate(authorization: string | undefined, method: string): Principal;
 }

@@ -8,7 +8,7 @@ import { BackendUnavailableError } from "../../errors.ts";
 import { ensurePrivateDir } from "../../config/secure_fs.ts";
 import { DaemonExit } from "../../rpc/daemon_exit.ts";
 import type { DaemonArgs } from "../../rpc/daemon_args.ts";
-import { tailLines } from "../../daemon/log.ts";
+import { tailLines } from "../../rpc/log_tail.ts";
 import { currentLaunchContext, daemonCommandLine } from "./command_line.ts";
 import { type LiveDaemon, probe } from "./probe.ts";
 import type { Progress } from "./progress.ts";

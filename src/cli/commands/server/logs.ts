@@ -1,4 +1,4 @@
-import { tailLines } from "../../../daemon/log.ts";
+import { tailLines } from "../../../rpc/log_tail.ts";
 import { UsageError } from "../../../errors.ts";
 import { info, writeOut } from "../../output.ts";
 import { localDaemon } from "./shared.ts";
