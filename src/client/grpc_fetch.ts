@@ -7,7 +7,12 @@
 // is what grpc-js does for every failing unary call); a unary call that ends
 // with exactly one message succeeded; streams are finished by our own services
 // with a terminal message, so a stream cut short is noticed by the caller.
-import type { MessageType, MethodDefinition, ServiceDefinition } from "../rpc/service.ts";
+import type {
+  DeepPartial,
+  MessageType,
+  MethodDefinition,
+  ServiceDefinition,
+} from "../rpc/service.ts";
 import { GrpcError, Status } from "../rpc/status.ts";
 
 export interface ChannelOptions {
@@ -205,9 +210,12 @@ function transportError(err: unknown, baseUrl: string): GrpcError {
   );
 }
 
-/** A typed client: one method per RPC, unary as promises, streams as async iterables. */
-// deno-lint-ignore no-explicit-any
-type Req<M> = M extends { requestType: MessageType<infer T> } ? Partial<T> | any : never;
+/**
+ * A typed client: one method per RPC, unary as promises, streams as async iterables.
+ * A request is the method's message with any field left out (its default is sent), so a
+ * misspelt or mistyped field is a type error, not a silently empty field on the wire.
+ */
+type Req<M> = M extends { requestType: MessageType<infer T> } ? DeepPartial<T> : never;
 type Res<M> = M extends { responseType: MessageType<infer T> } ? T : never;
 export type Client<S extends ServiceDefinition> = {
   [K in keyof S["methods"]]: S["methods"][K]["responseStream"] extends true

@@ -20,3 +20,19 @@ export interface ServiceDefinition {
   fullName: string;
   methods: Record<string, MethodDefinition>;
 }
+
+type Builtin =
+  | Date
+  | ((...args: never[]) => unknown)
+  | Uint8Array
+  | string
+  | number
+  | boolean
+  | undefined;
+
+/** What `fromPartial` accepts: any field may be left out, at any depth (as ts-proto defines it). */
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends Array<infer U> ? Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
