@@ -1,5 +1,5 @@
-// The store interface. The embedded SQLite store implements it for the local
-// daemon; a PostgreSQL store can implement it for a shared server.
+// The store interface. One SQL algorithm (sql_store.ts) implements it, on SQLite for the local
+// daemon and on PostgreSQL for a shared server.
 import type { ApplyOutcome, Kind, Resource, ResourceInput } from "../model/resource.ts";
 import type {
   Execution,
