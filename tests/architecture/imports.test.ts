@@ -11,18 +11,20 @@ const DIRECTION = "cli → client → rpc ← server → store/engine";
 
 /**
  * What each place under src/ may import (besides itself and the shared files at the top of
- * src/, such as errors.ts). agents, mcp and executions are the places the layout sketch
+ * src/, such as errors.ts). agents, mcp, executions and secrets are the places the layout sketch
  * (STYLE.md) plans; the README describes them once they exist.
  */
+const SERVER_SIDE = ["executions", "engine", "agents", "mcp", "secrets", "store"];
 const MAY_IMPORT: Record<string, readonly string[]> = {
   cli: ["client", "rpc", "project", "model", "config"],
   client: ["rpc", "model", "config"],
-  daemon: ["server", "executions", "engine", "agents", "mcp", "store", "rpc", "model", "config"],
-  server: ["rpc", "executions", "engine", "agents", "mcp", "store", "project", "model", "config"],
-  executions: ["engine", "agents", "mcp", "store", "rpc", "model"],
+  daemon: SERVER_SIDE.concat("server", "rpc", "model", "config"),
+  server: SERVER_SIDE.concat("rpc", "project", "model", "config"),
+  executions: ["engine", "agents", "mcp", "secrets", "store", "rpc", "model"],
   engine: ["model"],
-  agents: ["mcp", "store", "model"],
+  agents: ["mcp", "secrets", "store", "model"],
   mcp: ["model"],
+  secrets: ["store", "model"],
   store: ["model"],
   project: ["model", "sdk"],
   rpc: ["model"],
