@@ -74,7 +74,9 @@ const org = {
   brief: "organization (cloud mode)",
   placeholder: "org",
 } as const;
-const json = { kind: "boolean", optional: true, brief: "print JSON" } as const;
+/** A flag that is off unless given: no `--no-…` form. */
+const flag = { kind: "boolean", optional: true, withNegated: false } as const;
+const json = { ...flag, brief: "print JSON" } as const;
 const autoStart = {
   kind: "boolean",
   default: true,
@@ -113,14 +115,12 @@ const apply = buildCommand<ApplyFlags, []>({
         placeholder: "file",
       },
       dryRun: {
-        kind: "boolean",
-        optional: true,
+        ...flag,
         brief: "validate and print the plan; start nothing, change nothing",
       },
       org,
       prune: {
-        kind: "boolean",
-        optional: true,
+        ...flag,
         brief: "delete this project's resources that are no longer declared",
       },
       json: { ...json, brief: "print the result as JSON" },
@@ -263,7 +263,7 @@ const executions = buildRouteMap({
       }),
       parameters: {
         flags: {
-          follow: { kind: "boolean", optional: true, brief: "stream its events until it ends" },
+          follow: { ...flag, brief: "stream its events until it ends" },
           json: { ...json, brief: "print JSON (NDJSON events with --follow)" },
           org,
           autoStart,
@@ -316,7 +316,7 @@ const server = buildRouteMap({
       }),
       parameters: {
         flags: {
-          follow: { kind: "boolean", optional: true, brief: "keep printing new lines" },
+          follow: { ...flag, brief: "keep printing new lines" },
           lines: {
             kind: "parsed",
             parse: String,
@@ -370,8 +370,7 @@ const server = buildRouteMap({
             placeholder: "dir",
           },
           insecure: {
-            kind: "boolean",
-            optional: true,
+            ...flag,
             brief: "serve plaintext (only behind a proxy that does TLS)",
           },
           logLevel: {
@@ -451,10 +450,9 @@ const login = buildCommand<LoginOptions, []>({
         brief: "https://HOST:PORT of the backend",
         placeholder: "url",
       },
-      tokenStdin: { kind: "boolean", optional: true, brief: "read the token from standard input" },
+      tokenStdin: { ...flag, brief: "read the token from standard input" },
       insecure: {
-        kind: "boolean",
-        optional: true,
+        ...flag,
         brief: "allow plaintext to a host that is not loopback",
       },
       caFile: {
@@ -670,9 +668,16 @@ const FORMATTING = {
   onlyRequiredInUsageLine: true, // the flags are listed below the usage lines
 } as const;
 
-/** Usage errors read like every other error: `error: …`, starting in lower case. */
+/**
+ * Usage errors read like every other error: `error: …`, starting in lower case, and name flags
+ * as they are typed (the parser suggests `--dryRun` for `--dry-rn`).
+ */
 function usageError(message: string): string {
-  return `error: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+  const typed = message.replaceAll(
+    /--([a-z][a-zA-Z]*)/g,
+    (_, name: string) => `--${name.replaceAll(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  );
+  return `error: ${typed.charAt(0).toLowerCase()}${typed.slice(1)}`;
 }
 
 export function buildProgram(): Application<CommandContext> {
