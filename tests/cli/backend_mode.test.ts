@@ -328,8 +328,8 @@ cliTest("backend use: an unknown type is refused and nothing is written", async 
   assertEquals(readText(home.configPath), before);
   const missing = await home.run(["backend", "use"]);
   assertExit(missing, 2);
-  assertMatch(missing.stderr, /missing required argument 'type'/);
-  assertMatch(missing.stderr, /Usage: stigmer backend use/);
+  assertMatch(missing.stderr, /^error: expected argument for type$/m);
+  assertMatch(missing.stderr, /^ {2}stigmer backend use <type>$/m);
 });
 
 cliTest("context set --org, then context show, with STIGMER_ORG over it", async (home) => {
