@@ -384,7 +384,7 @@ cliTest("context set: a bad organization or a missing --org is a usage error", a
   assertMatch(bad.stderr, /^error: invalid organization "no spaces!"/m);
   const missing = await home.run(["context", "set"]);
   assertExit(missing, 2);
-  assertMatch(missing.stderr, /required option '--org <org>' not specified/);
+  assertMatch(missing.stderr, /^error: expected input for flag --org$/m);
   assertEquals(readText(home.configPath), undefined);
 });
 
