@@ -214,9 +214,9 @@ const GRAPH = moduleGraph();
 const KNOWN: Record<string, string[]> = {
   apply: [
     "src/cli/project_cache.ts imports node:path",
-    "src/model/find_project.ts imports node:path",
-    "src/model/glob.ts imports node:path",
-    "src/model/paths.ts imports node:path",
+    "src/project/find_project.ts imports node:path",
+    "src/project/glob.ts imports node:path",
+    "src/project/paths.ts imports node:path",
   ],
 };
 
