@@ -1,12 +1,21 @@
-// Writes src/cli/help_text.ts: the top-level help as commander renders it, so
-// `stigmer --help` can print it without loading commander (and Node's layer).
+// Writes src/cli/help_text.ts: the top-level help as the parser renders it, so `stigmer --help`
+// and a bare `stigmer` print it without building the command tree.
 // tests/cli/help_text.test.ts fails when it is stale: run `deno task help-text`.
+import { run } from "@stricli/core";
 import { buildProgram } from "../src/cli/program.ts";
 
-export function renderTopLevelHelp(): string {
-  const program = buildProgram();
-  program.configureOutput({ getOutHelpWidth: () => 80, getErrHelpWidth: () => 80 });
-  return program.helpInformation();
+/** The help text of `stigmer [COMMAND…] --help`, as the parser prints it. */
+export async function renderHelp(path: string[] = []): Promise<string> {
+  let text = "";
+  const write = (chunk: string) => void (text += chunk);
+  await run(buildProgram(), [...path, "--help"], {
+    process: { stdout: { write }, stderr: { write } },
+  });
+  return text;
+}
+
+export function renderTopLevelHelp(): Promise<string> {
+  return renderHelp();
 }
 
 export function helpModule(text: string): string {
@@ -16,5 +25,5 @@ export function helpModule(text: string): string {
 
 if (import.meta.main) {
   const path = new URL("../src/cli/help_text.ts", import.meta.url);
-  Deno.writeTextFileSync(path, helpModule(renderTopLevelHelp()));
+  Deno.writeTextFileSync(path, helpModule(await renderTopLevelHelp()));
 }

@@ -8,7 +8,7 @@ import { info, warn } from "./output.ts";
 
 export interface BackendOptions {
   org?: string;
-  /** commander's --no-auto-start sets this to false. */
+  /** --no-auto-start sets this to false. */
   autoStart?: boolean;
   projectOrg?: string;
   /** Print "Using … backend" (commands with data on stdout still print it: stderr). */

@@ -1,12 +1,24 @@
 // Entry point logic: the hidden daemon command, `--version`, `version` and `--help` skip the
-// command parser entirely; everything else goes through commander.
+// command parser entirely; everything else goes through the parser (program.ts).
 import { VERSION } from "../version.ts";
 import { EXIT_USAGE } from "../errors.ts";
 import { DAEMON_COMMAND } from "../rpc/daemon_args.ts";
 
-function isCommanderError(err: unknown): err is { code: string; exitCode: number } {
-  return typeof err === "object" && err !== null && "code" in err &&
-    String((err as { code: unknown }).code).startsWith("commander.");
+/** Completion scripts call `stigmer __complete WORD…` (see commands/completions.ts). */
+export const COMPLETE_COMMAND = "__complete";
+
+/**
+ * `--debug` and `--no-color` are accepted wherever they stand (before `--`), as they always were;
+ * the parser only documents them.
+ */
+function takeGlobalFlags(args: string[]): { debug: boolean; noColor: boolean; rest: string[] } {
+  const end = args.includes("--") ? args.indexOf("--") : args.length;
+  const before = args.slice(0, end);
+  return {
+    debug: before.includes("--debug"),
+    noColor: before.includes("--no-color"),
+    rest: [...before.filter((a) => a !== "--debug" && a !== "--no-color"), ...args.slice(end)],
+  };
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -29,19 +41,44 @@ export async function main(args: string[]): Promise<number> {
     (args.length === 0 ? console.error : console.log)(TOP_LEVEL_HELP.trimEnd());
     return args.length === 0 ? EXIT_USAGE : 0;
   }
-  const { buildProgram } = await import("./program.ts");
-  try {
-    await buildProgram().parseAsync(args, { from: "user" });
+  if (args[0] === COMPLETE_COMMAND) {
+    const { complete } = await import("./commands/completions.ts");
+    await complete(args.slice(1));
     return 0;
-  } catch (err) {
-    if (isCommanderError(err)) {
-      // Help and version exit 0; every other parser error is a usage error,
-      // including help shown because a group was given no subcommand.
-      if (["commander.helpDisplayed", "commander.version"].includes(err.code)) return 0;
-      if (err.code === "commander.help") return err.exitCode === 0 ? 0 : EXIT_USAGE;
-      return EXIT_USAGE;
-    }
-    const { reportError } = await import("./fail.ts");
-    return reportError(err);
   }
+  const { debug, noColor, rest } = takeGlobalFlags(args);
+  if (debug) (await import("./fail.ts")).setDebug(true);
+  if (noColor) (await import("./output.ts")).setColor(false);
+  return await parseAndRun(rest);
+}
+
+async function parseAndRun(args: string[]): Promise<number> {
+  const [{ run, ExitCode }, { buildProgram, outcome }, { routeOf, stderrContext, stdContext }] =
+    await Promise.all([
+      import("@stricli/core"),
+      import("./program.ts"),
+      import("./parse_context.ts"),
+    ]);
+  const app = buildProgram();
+  const route = routeOf(app.root, args);
+  if (route.helpWord) {
+    // `stigmer help server start` and `stigmer server help start`: that command's --help.
+    args = [...route.prefix, ...route.rest, "--help"];
+  } else if (route.atGroup && args.length === route.prefix.length) {
+    // A group without its subcommand: its help, as a usage error.
+    await run(app, [...route.prefix, "--help"], stderrContext());
+    return EXIT_USAGE;
+  }
+  const context = stdContext();
+  await run(app, args, context);
+  const code = Number(context.process.exitCode ?? 0);
+  if (code === ExitCode.InvalidArgument || code === ExitCode.UnknownCommand) {
+    // The error is printed; the help of the command (or group) it concerns follows it.
+    const help = stderrContext();
+    help.process.stderr.write("\n");
+    await run(app, [...routeOf(app.root, args).prefix, "--help"], help);
+    return EXIT_USAGE;
+  }
+  if (code < 0) return 1; // the parser itself failed: not the user's doing
+  return outcome.code || code;
 }

@@ -1,5 +1,11 @@
 // Progress for the auto-start: a spinner with phases on a terminal, plain
 // lines when piped or in CI, so logs stay readable (SPEC §6 step 3).
+//
+// The spinner is written here on Deno's own APIs (a timer and Deno.stderr): nanospinner is
+// CommonJS and yocto-spinner imports node:process and node:util, and either brings up Deno's Node
+// layer on the warm path (see BENCHMARKS.md). What it leaves on screen is exactly what the plain
+// lines print, in the same order: the animated line is only ever the last one, and it is erased
+// before anything is written above it.
 import type { Progress } from "../client/daemon/progress.ts";
 import { colors, info, interactive } from "./output.ts";
 
@@ -14,40 +20,80 @@ export function lineProgress(): Progress {
   };
 }
 
+const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+const INTERVAL_MS = 80;
+const ERASE_LINE = "\r\x1b[2K";
 const encoder = new TextEncoder();
 
-/** What nanospinner writes to: strings (Deno.stderr takes bytes), and a width that is never 0. */
-const spinnerStream = {
-  write: (text: string) => Deno.stderr.writeSync(encoder.encode(text)),
-  get columns(): number {
-    try {
-      // A pty with no size (script, some CI runners) says 0: nanospinner would loop forever.
-      return Deno.consoleSize().columns || 80;
-    } catch {
-      return 80;
-    }
-  },
-};
+function write(text: string): void {
+  Deno.stderr.writeSync(encoder.encode(text));
+}
 
-export async function cliProgress(): Promise<Progress> {
-  // nanospinner animates only when stdout is a terminal too.
-  if (!interactive() || !Deno.stdout.isTerminal()) return lineProgress();
-  const { createSpinner } = await import("nanospinner");
+/**
+ * One animated line below the finished ones. `start` shows its text on that line; the first
+ * phase turns it into a plain line (as piped output prints it) and the spinner goes on, indented,
+ * where the next phase will appear.
+ */
+export function spinnerProgress(): Progress {
   const c = colors();
-  let spinner: ReturnType<typeof createSpinner> | undefined;
+  const plain = lineProgress();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let frame = 0;
+  let indent = "";
+  let label = "";
+  let startText: string | undefined;
+
+  const draw = () =>
+    write(`${ERASE_LINE}${indent}${c.cyan(FRAMES[frame++ % FRAMES.length])}${label}`);
+  const spin = (prefix: string, text: string) => {
+    indent = prefix;
+    label = text;
+    if (timer === undefined) {
+      timer = setInterval(draw, INTERVAL_MS);
+      Deno.unrefTimer(timer); // never what keeps the process alive
+    }
+    draw();
+  };
+  const stop = () => {
+    if (timer === undefined) return;
+    clearInterval(timer);
+    timer = undefined;
+    write(ERASE_LINE);
+  };
+  /** Writes finished lines above the spinner, which goes on if it was running. */
+  const above = (print: () => void) => {
+    const running = timer !== undefined;
+    stop();
+    if (startText !== undefined) {
+      plain.start(startText); // the line piped output began with
+      startText = undefined;
+    }
+    print();
+    if (running) spin("  ", ""); // where the next phase will appear
+  };
+
   return {
     start: (text) => {
-      spinner = createSpinner(text, { stream: spinnerStream as never }).start();
+      stop();
+      startText = text;
+      spin("", ` ${text}`);
     },
-    phase: (text) => {
-      // Keep the finished phase on screen, then go on spinning.
-      spinner?.clear();
-      info(`  ${c.green("✓")} ${text}`);
-      spinner?.update({ text: "Starting local backend daemon..." });
-      spinner?.spin();
+    phase: (text) => above(() => plain.phase(text)),
+    succeed: (text) => {
+      stop();
+      above(() => plain.succeed(text));
     },
-    succeed: (text) => spinner ? spinner.success({ text }) : info(text),
-    fail: (text) => spinner ? spinner.error({ text }) : info(text),
-    note: (text) => info(text),
+    fail: (text) => {
+      stop();
+      above(() => plain.fail(text));
+    },
+    note: (text) => above(() => plain.note(text)),
   };
+}
+
+export function cliProgress(): Promise<Progress> {
+  // Animate only on a terminal (not in CI), and not while stdout is captured by something
+  // that may interleave with stderr.
+  if (!interactive() || !Deno.stdout.isTerminal()) return Promise.resolve(lineProgress());
+  return Promise.resolve(spinnerProgress());
 }

@@ -2,6 +2,7 @@
 // ways to look at runs: --json, --no-follow, executions list / get.
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { assertExit, assertIncludes, getExecution, ndjson, withExecutionHome } from "./helpers.ts";
+import { parse as parseYaml } from "yaml";
 
 Deno.test(
   "init, apply and run hello --input name=Ada; --json, --no-follow, executions list and get",
@@ -67,6 +68,13 @@ Deno.test(
     const listJson = await home.run(["executions", "list", "--json"]);
     assertExit(listJson, 0, "stigmer executions list --json");
     assertEquals(JSON.parse(listJson.stdout).length, 3);
+    // -o json|yaml, as `get` takes it.
+    const listOutputJson = await home.run(["executions", "list", "-o", "json"]);
+    assertExit(listOutputJson, 0, "stigmer executions list -o json");
+    assertEquals(listOutputJson.stdout, listJson.stdout);
+    const listYaml = await home.run(["executions", "list", "-o", "yaml"]);
+    assertExit(listYaml, 0, "stigmer executions list -o yaml");
+    assertEquals(parseYaml(listYaml.stdout), JSON.parse(listJson.stdout));
 
     // executions get --json: the stored execution, input and output as JSON.
     const execution = await getExecution(home, firstId);

@@ -5,9 +5,15 @@ import { ExecutionServiceDefinition } from "../../../rpc/gen/stigmer/v1/executio
 import { formatTable, info, printJson, writeOut } from "../../output.ts";
 import { age } from "../../resource_table.ts";
 
-export async function list(
-  opts: { json?: boolean; org?: string; autoStart?: boolean },
-): Promise<void> {
+export interface ExecutionListOptions {
+  /** table, json or yaml, as `get -o`; `--json` is `-o json`. */
+  output?: "table" | "json" | "yaml";
+  json?: boolean;
+  org?: string;
+  autoStart?: boolean;
+}
+
+export async function list(opts: ExecutionListOptions): Promise<void> {
   const backend = await connectBackend({ org: opts.org, autoStart: opts.autoStart });
   try {
     const page = await withBackend(
@@ -19,7 +25,12 @@ export async function list(
           pageToken: "",
         }),
     );
-    if (opts.json) return printJson(page.items);
+    const output = opts.json ? "json" : opts.output ?? "table";
+    if (output === "json") return printJson(page.items);
+    if (output === "yaml") {
+      const { stringify } = await import("yaml");
+      return writeOut(stringify(page.items).trimEnd());
+    }
     if (page.items.length === 0) return info("No executions yet: stigmer run <workflow>");
     writeOut(formatTable(
       ["ID", "TARGET", "PHASE", "AGE"],
