@@ -4,6 +4,7 @@
 import { formatDiagnostic, StigmerError, ValidationError } from "../errors.ts";
 import { colors, writeErr } from "./output.ts";
 import { readEnvironment } from "../config/environment.ts";
+import { findNotCapable, permissionError } from "../permission_error.ts";
 
 let debug = false;
 
@@ -27,13 +28,12 @@ function message(err: unknown): string {
 
 export function reportError(err: unknown): number {
   const c = colors();
+  // Deno's own wording ("run again with the --allow-net flag") names no command the user has.
+  const notCapable = err instanceof StigmerError ? undefined : findNotCapable(err);
+  if (notCapable) err = permissionError(notCapable);
   if (err instanceof ValidationError) {
     writeErr(`${c.red("error:")} ${err.message}`);
     for (const d of err.diagnostics) writeErr(`  ${formatDiagnostic(d)}`);
-  } else if (err instanceof Deno.errors.NotCapable) {
-    writeErr(`${c.red("error:")} ${message(err)}`);
-    writeErr(`${c.dim("hint:")} grant that permission to deno (see the README's permission table)`);
-    return 1;
   } else {
     writeErr(`${c.red("error:")} ${message(err)}`);
   }

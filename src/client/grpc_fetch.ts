@@ -9,6 +9,7 @@
 // with a terminal message, so a stream cut short is noticed by the caller.
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { GrpcError, Status } from "./grpc_status.ts";
+import { findNotCapable, permissionError } from "../permission_error.ts";
 
 export interface MessageType<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
@@ -204,8 +205,11 @@ function httpToGrpc(status: number): number {
   return Status.UNKNOWN;
 }
 
-function transportError(err: unknown, baseUrl: string): GrpcError {
+function transportError(err: unknown, baseUrl: string): Error {
   if (err instanceof GrpcError) return err;
+  // A missing --allow-net is not an outage: it must not read "check your network".
+  const notCapable = findNotCapable(err);
+  if (notCapable) return permissionError(notCapable);
   if (err instanceof DOMException && err.name === "TimeoutError") {
     return new GrpcError(Status.DEADLINE_EXCEEDED, `no answer from ${baseUrl} in time`, {
       cause: err,
