@@ -73,7 +73,7 @@ Deno.test("the README's deno install gives a quiet stigmer that works from a pro
   }
 });
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -100,7 +100,7 @@ Deno.test("the installed stigmer serves on 0.0.0.0 and logs in to a self-hosted 
     );
     assertEquals(created.code, 0, created.stderr);
     const token = created.stdout.trim();
-    const port = await freePort();
+    const port = freePort();
     server = await startServer({
       home: serverHome.home,
       tokensFile,
