@@ -2,7 +2,7 @@
 // found, a hint saying what to do, and the exit code. No stack traces, except
 // the cause chain with --debug.
 import { formatDiagnostic, StigmerError, ValidationError } from "../errors.ts";
-import { colors, writeErr } from "./output.ts";
+import { colors, isBrokenPipe, writeErr } from "./output.ts";
 import { readEnvironment } from "../config/environment.ts";
 import { findNotCapable, permissionError } from "../permission_error.ts";
 
@@ -27,6 +27,7 @@ function message(err: unknown): string {
 }
 
 export function reportError(err: unknown): number {
+  if (isBrokenPipe(err)) return 0; // the reader of our output closed it: nothing to report
   const c = colors();
   // Deno's own wording ("run again with the --allow-net flag") names no command the user has.
   const notCapable = err instanceof StigmerError ? undefined : findNotCapable(err);
