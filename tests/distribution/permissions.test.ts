@@ -2,8 +2,8 @@
 // `deno run`) says which access is missing and which flag gives it: never Deno's raw NotCapable
 // text, never a prompt.
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { CONFIG, MAIN, makeTestHome } from "../helpers/cli.ts";
-import { decode } from "./readme.ts";
+import { CLI_PERMISSIONS, CONFIG, MAIN, makeTestHome } from "../helpers/cli.ts";
+import { decode, readmeBlock } from "./readme.ts";
 
 Deno.test("a missing --allow-net for a cloud endpoint is an error naming the flag", async () => {
   const home = await makeTestHome("");
@@ -44,4 +44,25 @@ Deno.test("a missing --allow-net for a cloud endpoint is an error naming the fla
   } finally {
     await home.cleanup();
   }
+});
+
+Deno.test("every way of getting stigmer grants the CLI the same permissions, and never prompts", async () => {
+  const config = JSON.parse(await Deno.readTextFile(CONFIG));
+  const flagsOf = (command: string) =>
+    command.replace(/\\\n/g, " ").split(/\s+/).filter((w) =>
+      /^--(allow-(read|write|env|net|run)|no-prompt)(=|$)/.test(w)
+    ).sort();
+  const expected = [...CLI_PERMISSIONS, "--no-prompt"].sort();
+  assertEquals(flagsOf(config.tasks.stigmer.command), expected, "deno task stigmer");
+  assertEquals(flagsOf(config.tasks.compile.command), expected, "deno task compile");
+  assertEquals(flagsOf(await readmeBlock("**`deno install`**", "sh")), expected, "README install");
+  assertEquals(
+    flagsOf(await readmeBlock("**`deno run` from a URL**", "sh")),
+    expected,
+    "README URL",
+  );
+  const ci = (await readmeBlock("**In CI**", "yaml")).split("\n").filter((l) =>
+    !l.includes("uses:")
+  );
+  assertEquals(flagsOf(ci.join("\n")), expected, "README CI install step");
 });
