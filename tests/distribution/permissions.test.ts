@@ -38,7 +38,7 @@ Deno.test("a missing --allow-net for a cloud endpoint is an error naming the fla
     const out = await child.output();
     const stderr = decode(out.stderr);
     assertEquals(out.code, 1, stderr);
-    assertMatch(stderr, /^error: stigmer may not reach 127\.0\.0\.2:9443/m);
+    assertMatch(stderr, /^error: stigmer may not connect to or listen on 127\.0\.0\.2:9443/m);
     assertMatch(stderr, /^hint: give the command --allow-net/m);
     assert(!/run again with|NotCapable|check your network|Allow\?/.test(stderr), stderr);
   } finally {
@@ -65,4 +65,47 @@ Deno.test("every way of getting stigmer grants the CLI the same permissions, and
     !l.includes("uses:")
   );
   assertEquals(flagsOf(ci.join("\n")), expected, "README CI install step");
+});
+
+Deno.test("server run without --allow-net for its address fails at once, naming the flag", async () => {
+  const home = await makeTestHome("");
+  await Deno.writeTextFile(`${home.home}/tokens.yaml`, "tokens: []\n", { mode: 0o600 });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        "--config",
+        CONFIG,
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-net=127.0.0.1,localhost",
+        "--allow-run",
+        MAIN,
+        "server",
+        "run",
+        "--listen",
+        "0.0.0.0:0",
+        "--insecure",
+        "--tokens",
+        `${home.home}/tokens.yaml`,
+        "--data-dir",
+        `${home.home}/server`,
+      ],
+      env: home.env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = decode(out.stderr);
+    assertEquals(out.code, 1, stderr);
+    assertMatch(stderr, /^error: stigmer may not connect to or listen on 0\.0\.0\.0:0/m);
+    assertMatch(stderr, /^hint: give the command --allow-net/m);
+    assert(!/uncaught|run again with/.test(stderr), stderr);
+  } finally {
+    await home.cleanup();
+  }
 });
