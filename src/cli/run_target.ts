@@ -1,7 +1,7 @@
 // What `stigmer run NAME` says when NAME is neither a workflow nor an agent: the names it
 // probably meant, from the backend's own lists, and where to see them all.
 import { type Channel, makeClient } from "../client/grpc_fetch.ts";
-import { ResourceServiceDefinition } from "../gen/stigmer/v1/resource.ts";
+import { ResourceServiceDefinition } from "../rpc/gen/stigmer/v1/resource.ts";
 import { RemoteError } from "../errors.ts";
 import { didYouMean } from "../model/suggest.ts";
 

@@ -1,7 +1,7 @@
 // `backend status` says whether the local daemon runs, from a folder outside the checkout.
 import { assertEquals, assertMatch } from "../helpers/assert.ts";
 import { withHome } from "../helpers/cli.ts";
-import { readDaemonInfo } from "../../src/model/daemon_info.ts";
+import { readDaemonInfo } from "../../src/rpc/daemon_info.ts";
 
 Deno.test(
   "backend status tells whether the local daemon is running, with its pid and endpoint",

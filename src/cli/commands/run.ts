@@ -1,10 +1,10 @@
 // stigmer run <NAME|ID>: start a workflow (or an agent) and follow its events.
 import { RemoteError, UsageError } from "../../errors.ts";
-import { Status } from "../../client/grpc_status.ts";
+import { Status } from "../../rpc/status.ts";
 import { connectBackend } from "../backend.ts";
 import { explain, withBackend } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
-import { ExecutionServiceDefinition } from "../../gen/stigmer/v1/execution.ts";
+import { ExecutionServiceDefinition } from "../../rpc/gen/stigmer/v1/execution.ts";
 import { follow } from "../follow.ts";
 import { info, printJson, writeOut } from "../output.ts";
 

@@ -1,8 +1,11 @@
 import { connectBackend } from "../../backend.ts";
 import { withBackend } from "../../rpc_errors.ts";
 import { makeClient } from "../../../client/grpc_fetch.ts";
-import { type Execution, ExecutionServiceDefinition } from "../../../gen/stigmer/v1/execution.ts";
-import { Status } from "../../../client/grpc_status.ts";
+import {
+  type Execution,
+  ExecutionServiceDefinition,
+} from "../../../rpc/gen/stigmer/v1/execution.ts";
+import { Status } from "../../../rpc/status.ts";
 import { RemoteError } from "../../../errors.ts";
 import { TERMINAL_PHASES } from "../../../model/execution.ts";
 import { info, success } from "../../output.ts";
