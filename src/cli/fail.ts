@@ -2,8 +2,9 @@
 // found, a hint saying what to do, and the exit code. No stack traces, except
 // the cause chain with --debug.
 import { formatDiagnostic, StigmerError, ValidationError } from "../errors.ts";
-import { colors, writeErr } from "./output.ts";
+import { colors, isBrokenPipe, writeErr } from "./output.ts";
 import { readEnvironment } from "../config/environment.ts";
+import { findNotCapable, permissionError } from "../permission_error.ts";
 
 let debug = false;
 
@@ -26,14 +27,14 @@ function message(err: unknown): string {
 }
 
 export function reportError(err: unknown): number {
+  if (isBrokenPipe(err)) return 0; // the reader of our output closed it: nothing to report
   const c = colors();
+  // Deno's own wording ("run again with the --allow-net flag") names no command the user has.
+  const notCapable = err instanceof StigmerError ? undefined : findNotCapable(err);
+  if (notCapable) err = permissionError(notCapable);
   if (err instanceof ValidationError) {
     writeErr(`${c.red("error:")} ${err.message}`);
     for (const d of err.diagnostics) writeErr(`  ${formatDiagnostic(d)}`);
-  } else if (err instanceof Deno.errors.NotCapable) {
-    writeErr(`${c.red("error:")} ${message(err)}`);
-    writeErr(`${c.dim("hint:")} grant that permission to deno (see the README's permission table)`);
-    return 1;
   } else {
     writeErr(`${c.red("error:")} ${message(err)}`);
   }

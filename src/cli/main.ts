@@ -26,6 +26,7 @@ export async function main(args: string[]): Promise<number> {
     const { runDaemon } = await import("../daemon/main.ts");
     return await runDaemon(args.slice(1));
   }
+  (await import("./working_dir.ts")).enterInvocationDir();
   if (args[0] === "version" && (args.length === 1 || (args.length === 2 && args[1] === "--json"))) {
     const { version } = await import("./commands/version.ts");
     version({ json: args[1] === "--json" });

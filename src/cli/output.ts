@@ -63,12 +63,34 @@ export function interactive(): boolean {
   return Deno.stderr.isTerminal() && !readEnvironment().ci;
 }
 
+/**
+ * True for the error a write to a closed pipe gives (`stigmer … | head -1`): the reader has all it
+ * wants, so the command ends quietly with exit 0, like other Unix tools.
+ */
+export function isBrokenPipe(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 8; depth++) {
+    if (e instanceof Deno.errors.BrokenPipe) return true;
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return false;
+}
+
+function writeAll(file: typeof Deno.stdout, bytes: Uint8Array): void {
+  try {
+    let written = 0;
+    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+  } catch (err) {
+    if (isBrokenPipe(err)) Deno.exit(0);
+    throw err;
+  }
+}
+
 export function writeOut(text: string): void {
-  Deno.stdout.writeSync(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
+  writeAll(Deno.stdout, encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
 }
 
 export function writeErr(text: string): void {
-  Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
+  writeAll(Deno.stderr, encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
 }
 
 export function info(text: string): void {

@@ -14,6 +14,7 @@ import type {
   ServiceDefinition,
 } from "../rpc/service.ts";
 import { GrpcError, Status } from "../rpc/status.ts";
+import { findNotCapable, permissionError } from "../permission_error.ts";
 
 export interface ChannelOptions {
   /** "host:port" (plaintext) or an http:// or https:// URL. */
@@ -190,8 +191,11 @@ function httpToGrpc(status: number): number {
   return Status.UNKNOWN;
 }
 
-function transportError(err: unknown, baseUrl: string): GrpcError {
+function transportError(err: unknown, baseUrl: string): Error {
   if (err instanceof GrpcError) return err;
+  // A missing --allow-net is not an outage: it must not read "check your network".
+  const notCapable = findNotCapable(err);
+  if (notCapable) return permissionError(notCapable);
   if (err instanceof DOMException && err.name === "TimeoutError") {
     return new GrpcError(Status.DEADLINE_EXCEEDED, `no answer from ${baseUrl} in time`, {
       cause: err,

@@ -1,6 +1,6 @@
 // `stigmer config set|unset`: edits config.yaml in place, keeping the user's
 // comments and layout, and refuses any change that would make it invalid.
-import { isMap, LineCounter, parse as parseYamlValue, parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parse as parseYamlValue, parseDocument } from "yaml";
 import { configSchema, KNOWN_KEYS } from "./schema.ts";
 import { readTextIfExists, writeFileAtomic } from "./secure_fs.ts";
 import { UsageError, ValidationError } from "../errors.ts";
@@ -93,6 +93,7 @@ export function setConfigValue(path: string, key: string, raw: string): void {
   const candidates: unknown[] = [raw];
   const typed = parseYamlValue(raw);
   if (typeof typed !== "string" && typed !== null) candidates.push(typed);
+  blockStyleAlong(doc, keys);
   let firstError: unknown;
   for (const value of candidates) {
     doc.setIn(keys, value);
@@ -116,12 +117,41 @@ export function unsetConfigValue(path: string, key: string): boolean {
   if (readTextIfExists(path) === undefined) return false;
   const doc = loadDocument(path);
   if (!doc.hasIn(keys)) return false;
+  // A comment at the top of the file is parsed as the first key's: keep it if that key goes.
+  const first = isMap(doc.contents) ? doc.contents.items[0] : undefined;
+  const header = first && isScalar(first.key) ? first.key.commentBefore : undefined;
   doc.deleteIn(keys);
   // Drop sections left empty, so the file stays tidy.
   for (let depth = keys.length - 1; depth > 0; depth--) {
     const section = doc.getIn(keys.slice(0, depth));
     if (isMap(section) && section.items.length === 0) doc.deleteIn(keys.slice(0, depth));
   }
-  writeFileAtomic(path, doc.contents === null ? "" : doc.toString());
+  const root = doc.contents;
+  if (header && !doc.commentBefore && (!isMap(root) || root.items[0] !== first)) {
+    doc.commentBefore = header;
+  }
+  const empty = root === null || (isMap(root) && root.items.length === 0);
+  // Not `{}`: a file with no settings left holds only its comments, if any.
+  writeFileAtomic(path, empty ? commentsOnly(doc) : doc.toString());
   return true;
+}
+
+/**
+ * An empty map on the key's path (`{}`, left by an older version or typed by hand) turns block
+ * style, so that new settings are written one per line, not as `{ backend: { type: local } }`.
+ * A map the user wrote in flow style with settings in it keeps its style.
+ */
+function blockStyleAlong(doc: ReturnType<typeof loadDocument>, keys: string[]): void {
+  for (let depth = 0; depth < keys.length; depth++) {
+    const node = depth === 0 ? doc.contents : doc.getIn(keys.slice(0, depth), true);
+    if (!isMap(node)) return;
+    if (node.items.length === 0) node.flow = false;
+  }
+}
+
+function commentsOnly(doc: ReturnType<typeof loadDocument>): string {
+  const lines = [doc.commentBefore, doc.comment].filter((c): c is string => !!c)
+    .flatMap((c) => c.split("\n"))
+    .map((line) => `#${line}`);
+  return lines.length ? `${lines.join("\n")}\n` : "";
 }

@@ -15,6 +15,7 @@ export interface Environment {
   ci: boolean; // CI=true: plain output for logs
   debug: boolean; // STIGMER_DEBUG=1: print error causes
   logLevel?: string; // STIGMER_LOG_LEVEL for the daemon
+  initCwd?: string; // INIT_CWD: where `deno task stigmer` was typed (deno task runs in the checkout)
 }
 
 let cached: Environment | undefined;
@@ -54,6 +55,7 @@ export function readEnvironment(): Environment {
     ci: truthy(get("CI")),
     debug: truthy(get("STIGMER_DEBUG")),
     logLevel: get("STIGMER_LOG_LEVEL"),
+    initCwd: get("INIT_CWD"),
   };
   return cached;
 }

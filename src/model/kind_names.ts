@@ -1,6 +1,7 @@
 // Kinds as people type them: singular, plural or short, any case.
 import { type Kind, KINDS } from "./resource.ts";
 import { UsageError } from "../errors.ts";
+import { closest } from "./suggest.ts";
 
 const ALIASES: Record<string, Kind> = {
   agent: "Agent",
@@ -23,10 +24,14 @@ const ALIASES: Record<string, Kind> = {
 export function parseKind(text: string): Kind {
   const kind = ALIASES[text.toLowerCase().replace(/[-_]/g, "")];
   if (!kind) {
+    // Suggest what the user would type: the plural for a plural-looking word, else the singular.
+    const words = Object.keys(ALIASES).filter((a) => a.length > 3);
+    const near = closest(text.toLowerCase().replace(/[-_]/g, ""), words, 1);
+    const kinds = `kinds are: ${
+      KINDS.map((k) => k.toLowerCase()).join(", ")
+    } (singular, plural or short)`;
     throw new UsageError(`unknown kind "${text}"`, {
-      hint: `kinds are: ${
-        KINDS.map((k) => k.toLowerCase()).join(", ")
-      } (singular, plural or short)`,
+      hint: near.length ? `did you mean ${near[0]}? ${kinds}` : kinds,
     });
   }
   return kind;

@@ -44,12 +44,31 @@ function http2ServersOf(server: grpc.Server): http2.Http2Server[] {
   return servers ? [...servers.keys()] : [];
 }
 
+function netPermission(address: string): "granted" | "denied" | "unknown" {
+  try {
+    return Deno.permissions.querySync({ name: "net", host: address }).state === "granted"
+      ? "granted"
+      : "denied";
+  } catch {
+    return "unknown"; // a form Deno cannot parse (a bare IPv6 address): grpc-js will say more
+  }
+}
+
 /** Binds and returns the port (useful when asked for port 0). */
 export function bind(
   server: grpc.Server,
   address: string,
   credentials = grpc.ServerCredentials.createInsecure(),
 ): Promise<number> {
+  // Without the permission, Node's listen throws from a later tick, outside bindAsync's callback,
+  // and the bind would never settle: ask first, and fail with what the CLI explains.
+  if (netPermission(address) === "denied") {
+    return Promise.reject(
+      new Deno.errors.NotCapable(
+        `Requires net access to "${address}", run again with the --allow-net flag`,
+      ),
+    );
+  }
   const before = new Set(http2ServersOf(server));
   return new Promise((resolve, reject) => {
     server.bindAsync(address, credentials, (err, port) => {

@@ -201,6 +201,10 @@ cliTest("backend status: defaults are local, organization local", async (home) =
   assertMatch(text.stdout, /^Mode: +local$/m);
   assertMatch(text.stdout, /^Endpoint: +127\.0\.0\.1:50051$/m);
   assertMatch(text.stdout, /^Organization: +local$/m);
+  assertMatch(
+    text.stdout,
+    /^Local daemon: +not running \(the next command that needs it starts it\)$/m,
+  );
   assertEquals(text.stderr, "");
   const json = await home.run(["backend", "status", "--json"]);
   assertExit(json, 0);

@@ -292,3 +292,22 @@ cliTest("the validated copy of config.yaml is never trusted when stale", async (
   assertExit(result, 2);
   assertMatch(result.stderr, /backend\.local\.idle_timeout: expected a duration/);
 });
+
+cliTest(
+  "config.yaml stays block style: unset of the last setting, then backend use",
+  async (home) => {
+    const cwd = home.home; // a folder outside the checkout, as a user runs it
+    assertExit(await home.run(["config", "set", "context.organization", "acme"], { cwd }), 0);
+    assertExit(await home.run(["config", "unset", "context.organization"], { cwd }), 0);
+    assertEquals(readText(home.configPath), "", "no settings left: not `{}`");
+    assertExit(await home.run(["backend", "use", "local"], { cwd }), 0);
+    assertEquals(readText(home.configPath), "backend:\n  type: local\n");
+
+    // A file an older version left as `{}`, with a comment: block style from the next edit on.
+    await Deno.writeTextFile(home.configPath, "# mine\n{}\n");
+    assertExit(await home.run(["backend", "use", "cloud"], { cwd }), 0);
+    assertEquals(readText(home.configPath), "# mine\nbackend:\n  type: cloud\n");
+    assertExit(await home.run(["config", "unset", "backend.type"], { cwd }), 0);
+    assertEquals(readText(home.configPath), "# mine\n");
+  },
+);

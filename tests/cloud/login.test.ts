@@ -102,10 +102,11 @@ Deno.test(
     const report = JSON.parse(status.stdout);
     assertEquals([report.mode, report.endpoint, report.loggedIn], ["cloud", w.server.url, true]);
 
-    // The organization is required in cloud mode (SPEC §4).
-    const noOrg = await w.cli(["get", "workflows"]);
-    assertExit(noOrg, 2, "get without an org");
-    assertMatch(noOrg.stderr, /organization not set for cloud mode/);
+    // The token may use one organization only: login selected it, so no --org is needed.
+    assertMatch(result.stderr, /Organization: acme \(the only one this token may use\)/);
+    const selected = await w.cli(["get", "workflows"]);
+    assertExit(selected, 0, "get with the organization login selected");
+    assertMatch(await Deno.readTextFile(`${w.home.home}/config.yaml`), /organization: acme/);
 
     const project = await Deno.makeTempDir({ dir: w.home.home });
     await Deno.writeTextFile(
@@ -229,5 +230,22 @@ Deno.test(
     assertExit(after, 1, "get after revoking");
     assertMatch(after.stderr, /invalid or revoked token/);
     assertMatch(after.stderr, /hint: run: stigmer login/);
+  }),
+);
+
+Deno.test(
+  "login with a token for several organizations selects none; cloud mode then requires one",
+  withWorld(async (w) => {
+    const token = await createToken(w.home.home, w.tokensFile, "two", ["acme", "globex"]);
+    const result = await w.cli(
+      ["login", "--endpoint", w.server.url, "--ca-file", w.certs.caFile, "--token-stdin"],
+      { stdin: `${token}\n` },
+    );
+    assertExit(result, 0, "login");
+    assertMatch(result.stderr, /Choose an organization: stigmer context set --org acme/);
+    // The organization is required in cloud mode (SPEC §4).
+    const noOrg = await w.cli(["get", "workflows"]);
+    assertExit(noOrg, 2, "get without an org");
+    assertMatch(noOrg.stderr, /organization not set for cloud mode/);
   }),
 );

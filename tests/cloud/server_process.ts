@@ -29,17 +29,22 @@ export interface ServerSetup {
   keyFile?: string;
   database?: string;
   dataDir?: string;
+  /** Default 127.0.0.1:0 (a free port). */
+  listen?: string;
+  /** Default: the CLI from source; e.g. an installed `stigmer` shim instead. */
+  command?: (args: string[], env: Record<string, string>) => Deno.Command;
 }
 
 export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
-  const args = ["server", "run", "--listen", "127.0.0.1:0", "--tokens", setup.tokensFile];
+  const listen = setup.listen ?? "127.0.0.1:0";
+  const args = ["server", "run", "--listen", listen, "--tokens", setup.tokensFile];
   if (setup.certFile && setup.keyFile) {
     args.push("--tls-cert", setup.certFile, "--tls-key", setup.keyFile);
   } else args.push("--insecure");
   if (setup.database) args.push("--database", setup.database);
   args.push("--data-dir", setup.dataDir ?? `${setup.home}/server-data`);
   const env = cloudEnv(setup.home);
-  const child = cliCommand(args, env).spawn();
+  const child = (setup.command ?? cliCommand)(args, env).spawn();
   let text = "";
   const decoder = new TextDecoder();
   const listening = Promise.withResolvers<number>();

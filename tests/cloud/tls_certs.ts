@@ -21,7 +21,11 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
 
-export async function makeTestCerts(): Promise<TestCerts> {
+/**
+ * `extraNames` adds subject alternative names (e.g. "IP:127.0.0.2", a loopback address that is
+ * not in any allow-list, standing in for a self-hosted server's own name).
+ */
+export async function makeTestCerts(extraNames: string[] = []): Promise<TestCerts> {
   const dir = await Deno.makeTempDir({ prefix: "stigmer-tls-" });
   for (const name of ["ca", "other-ca"]) {
     await openssl(
@@ -36,7 +40,9 @@ export async function makeTestCerts(): Promise<TestCerts> {
   );
   await Deno.writeTextFile(
     `${dir}/ext.cnf`,
-    "subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    `subjectAltName=${
+      ["DNS:localhost", ...extraNames].join(",")
+    }\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n`,
   );
   await openssl([
     "x509",

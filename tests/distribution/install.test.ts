@@ -1,46 +1,152 @@
-// `deno install -g` gives a working `stigmer` command; the release install
-// script verifies the SHA-256 sum before installing.
+// The README's `deno install -g`, run as written, gives a working, quiet `stigmer` command that
+// works from a project folder outside the checkout, reaches a self-hosted server by any name and
+// serves on any address; the release install script verifies the SHA-256 sum before installing.
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { CLI_PERMISSIONS, CONFIG, MAIN, makeTestHome, REPO } from "../helpers/cli.ts";
+import { dirname } from "node:path";
+import { makeTestHome, REPO } from "../helpers/cli.ts";
 import { serveDirectory } from "./helpers.ts";
+import { decode, noise, readmeBlock, sh } from "./readme.ts";
+import { makeTestCerts } from "../cloud/tls_certs.ts";
+import { cloudEnv, type ServerProcess, startServer } from "../cloud/server_process.ts";
 
-const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+/** The README's `deno install` command, run as written in the checkout, into a temporary root. */
+async function installFromReadme(root: string, env: Record<string, string>): Promise<string> {
+  const command = await readmeBlock("**`deno install`**", "sh");
+  const out = await sh(command, REPO, { ...env, DENO_INSTALL_ROOT: root });
+  assertEquals(out.code, 0, out.stderr);
+  assert(!noise(out.stdout + out.stderr), `deno install printed noise:\n${out.stderr}`);
+  return `${root}/bin/stigmer`;
+}
 
-Deno.test("deno install -g makes a stigmer command that applies a project", async () => {
+function shimEnv(env: Record<string, string>): Record<string, string> {
+  // The shim runs `deno` from PATH, as on a user's machine.
+  return { ...env, PATH: `${dirname(Deno.execPath())}:${env.PATH ?? "/usr/bin:/bin"}` };
+}
+
+async function runShim(
+  bin: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  stdin?: string,
+) {
+  const child = new Deno.Command(bin, {
+    args,
+    cwd,
+    env,
+    clearEnv: true,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+Deno.test("the README's deno install gives a quiet stigmer that works from a project folder", async () => {
   const root = await Deno.makeTempDir({ prefix: "stigmer-install-" });
   const home = await makeTestHome();
+  const env = shimEnv(home.env);
   try {
-    const install = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "install",
-        "-g",
-        "--root",
-        root,
-        "--name",
-        "stigmer",
-        "--config",
-        CONFIG,
-        ...CLI_PERMISSIONS,
-        MAIN,
-      ],
-      env: home.env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assertEquals(install.code, 0, decode(install.stderr));
-    const bin = `${root}/bin/stigmer`;
-    const run = (args: string[], cwd = root) =>
-      new Deno.Command(bin, { args, cwd, env: home.env, stdout: "piped", stderr: "piped" })
-        .output();
-    const version = await run(["version", "--json"]);
-    assertEquals(version.code, 0, decode(version.stderr));
-    assertEquals(JSON.parse(decode(version.stdout)).version.length > 0, true);
-    assertEquals((await run(["init", "p"])).code, 0);
-    const applied = await run(["apply"], `${root}/p`);
-    assertEquals(applied.code, 0, decode(applied.stderr));
-    assertMatch(decode(applied.stdout), /Agent\s+greeter\s+CREATED/);
+    const bin = await installFromReadme(root, env);
+    const work = `${root}/work`; // a folder outside the checkout
+    await Deno.mkdir(work);
+    const version = await runShim(bin, ["version", "--json"], work, env);
+    assertEquals(version.code, 0, version.stderr);
+    assertEquals(JSON.parse(version.stdout).version.length > 0, true);
+    assert(!noise(version.stderr), `the first run printed noise:\n${version.stderr}`);
+    const init = await runShim(bin, ["init", "p"], work, env);
+    assertEquals(init.code, 0, init.stderr);
+    assert(await Deno.stat(`${work}/p/Stigmer.yaml`), "init wrote elsewhere");
+    const applied = await runShim(bin, ["apply"], `${work}/p`, env);
+    assertEquals(applied.code, 0, applied.stderr);
+    assertMatch(applied.stdout, /Agent\s+greeter\s+CREATED/);
+    assert(!noise(applied.stderr), applied.stderr);
   } finally {
     await home.cleanup();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+Deno.test("the installed stigmer serves on 0.0.0.0 and logs in to a self-hosted name over TLS", async () => {
+  const root = await Deno.makeTempDir({ prefix: "stigmer-install-cloud-" });
+  const serverHome = await makeTestHome("");
+  const userHome = await makeTestHome("");
+  // 127.0.0.2 is loopback, but in no default allow-list: it stands in for stigmer.mycorp.dev.
+  const certs = await makeTestCerts(["IP:127.0.0.2"]);
+  const serverEnv = shimEnv({ ...cloudEnv(serverHome.home), HOME: serverHome.home });
+  const userEnv = shimEnv({ ...cloudEnv(userHome.home), HOME: userHome.home });
+  let server: ServerProcess | undefined;
+  try {
+    const bin = await installFromReadme(root, userEnv);
+    const tokensFile = `${serverHome.home}/tokens.yaml`;
+    const created = await runShim(
+      bin,
+      ["server", "token", "create", "--name", "ci", "--org", "acme", "--tokens", tokensFile],
+      root,
+      serverEnv,
+    );
+    assertEquals(created.code, 0, created.stderr);
+    const token = created.stdout.trim();
+    const port = freePort();
+    server = await startServer({
+      home: serverHome.home,
+      tokensFile,
+      certFile: certs.certFile,
+      keyFile: certs.keyFile,
+      listen: `0.0.0.0:${port}`,
+      command: (args, env) =>
+        new Deno.Command(bin, {
+          args,
+          env: shimEnv(env),
+          clearEnv: true,
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }),
+    });
+    assertEquals(server.port, port);
+
+    const endpoint = `https://127.0.0.2:${port}`;
+    const login = await runShim(
+      bin,
+      ["login", "--endpoint", endpoint, "--ca-file", certs.caFile, "--token-stdin"],
+      root,
+      userEnv,
+      `${token}\n`,
+    );
+    assertEquals(login.code, 0, login.stderr);
+    assertMatch(login.stderr, /Logged in to https:\/\/127\.0\.0\.2:\d+ \(organizations: acme\)/);
+    assertMatch(login.stderr, /Organization: acme/);
+    assert(!/NotCapable|--allow-net|Allow\?/.test(login.stderr), login.stderr);
+
+    const work = `${root}/work`;
+    await Deno.mkdir(work);
+    assertEquals((await runShim(bin, ["init", "p"], work, userEnv)).code, 0);
+    const applied = await runShim(bin, ["apply"], `${work}/p`, userEnv);
+    assertEquals(applied.code, 0, applied.stderr);
+    assertMatch(
+      applied.stderr,
+      /Using cloud backend https:\/\/127\.0\.0\.2:\d+ \(organization: acme\)/,
+    );
+    assertMatch(applied.stdout, /Workflow\s+hello\s+CREATED/);
+  } finally {
+    await server?.stop();
+    await userHome.cleanup();
+    await serverHome.cleanup();
+    await Deno.remove(certs.dir, { recursive: true });
     await Deno.remove(root, { recursive: true });
   }
 });

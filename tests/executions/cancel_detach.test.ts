@@ -74,9 +74,13 @@ Deno.test(
     assertEquals(types.at(-1).type, "execution.cancelled");
     assert(!types.some((e) => e.task === "do/2/after"), events.stdout);
 
-    // Cancelling again: it already ended.
+    // Cancelling again: it has finished; say so and how, not "see the daemon's log".
     const again = await home.run(["executions", "cancel", longId]);
-    assertExit(again, 1, "stigmer executions cancel of an ended run");
-    assertIncludes(again.stderr, "already ended (CANCELLED)");
+    assertExit(again, 0, "stigmer executions cancel of an ended run");
+    assertIncludes(
+      again.stderr,
+      `${longId} has already finished: it ended CANCELLED (cancelled by the user)`,
+    );
+    assert(!again.stderr.includes("server logs"), again.stderr);
   }),
 );

@@ -83,8 +83,14 @@ export async function login(opts: LoginOptions): Promise<void> {
   setConfigValue(paths.config, "backend.cloud.endpoint", url);
   setConfigValue(paths.config, "backend.type", "cloud");
   success(`Logged in to ${url} (organizations: ${orgs.join(", ") || "none"})`);
-  const org = env.org || config.contextOrganization || config.cloud.orgId;
-  if (!org) info(`Choose an organization: stigmer context set --org ${orgs[0] ?? "<org>"}`);
+  const saved = config.contextOrganization || config.cloud.orgId;
+  if (orgs.length === 1 && saved !== orgs[0]) {
+    // The token may use one organization only: that is the choice, and the next apply works.
+    setConfigValue(paths.config, "context.organization", orgs[0]);
+    info(`Organization: ${orgs[0]} (the only one this token may use)`);
+  } else if (!(env.org || saved)) {
+    info(`Choose an organization: stigmer context set --org ${orgs[0] ?? "<org>"}`);
+  }
   if (env.backend && env.backend !== "cloud") {
     warn(`STIGMER_BACKEND=${env.backend} is set and overrides backend.type`);
   }

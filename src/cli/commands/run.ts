@@ -1,11 +1,12 @@
 // stigmer run <NAME|ID>: start a workflow (or an agent) and follow its events.
-import { UsageError } from "../../errors.ts";
+import { RemoteError, UsageError } from "../../errors.ts";
+import { Status } from "../../rpc/status.ts";
 import { connectBackend } from "../backend.ts";
 import { explain, withBackend } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
 import { ExecutionServiceDefinition } from "../../rpc/gen/stigmer/v1/execution.ts";
 import { follow } from "../follow.ts";
-import { colors, info, printJson, success, writeOut } from "../output.ts";
+import { info, printJson, writeOut } from "../output.ts";
 
 export interface RunOptions {
   input?: string[];
@@ -65,17 +66,26 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
   const began = performance.now();
   const org = backend.selection.org;
   try {
-    const execution = await withBackend(
-      backend.selection,
-      () =>
-        makeClient(backend.channel, ExecutionServiceDefinition).start({
-          org,
-          target,
-          targetKind: "",
-          inputJson: JSON.stringify(input),
-          message: opts.message ?? "",
-        }),
-    );
+    let execution;
+    try {
+      execution = await withBackend(
+        backend.selection,
+        () =>
+          makeClient(backend.channel, ExecutionServiceDefinition).start({
+            org,
+            target,
+            targetKind: "",
+            inputJson: JSON.stringify(input),
+            message: opts.message ?? "",
+          }),
+      );
+    } catch (err) {
+      if (err instanceof RemoteError && err.code === Status.NOT_FOUND) {
+        const { targetNotFound } = await import("../run_target.ts");
+        throw await targetNotFound(backend.channel, org, target, err);
+      }
+      throw err;
+    }
     if (opts.follow === false) {
       if (opts.json) printJson({ id: execution.id, phase: execution.phase });
       else writeOut(execution.id);
@@ -97,22 +107,8 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
       Deno.exitCode = 130;
       return;
     }
-    const seconds = ((performance.now() - began) / 1000).toFixed(2);
-    // An agent run has no tasks to count: its reply is the event that matters.
-    const totals = execution.kind === "AgentExecution"
-      ? ""
-      : ` (${result.tasksCompleted} task${result.tasksCompleted === 1 ? "" : "s"} completed${
-        result.tasksFailed ? `, ${result.tasksFailed} failed` : ""
-      })`;
-    if (result.phase === "COMPLETED") {
-      if (!opts.json && result.output !== undefined) {
-        writeOut(JSON.stringify(result.output, null, 2));
-      }
-      success(`${execution.id} COMPLETED in ${seconds}s${totals}`);
-    } else {
-      info(`${colors().red("✗")} ${execution.id} ${result.phase} after ${seconds}s${totals}`);
-      Deno.exitCode = 1;
-    }
+    const { printRunSummary } = await import("../run_summary.ts");
+    printRunSummary(execution, result, (performance.now() - began) / 1000, opts.json);
   } finally {
     backend.channel.close();
   }

@@ -76,6 +76,14 @@ export class ExecutionManager {
         `agent ${target.metadata.name} needs a message: --message "…"`,
       );
     }
+    if (kind === "WorkflowExecution" && request.message) {
+      // Silently dropping it would run the workflow without what the user meant to say.
+      throw new GrpcError(
+        Status.INVALID_ARGUMENT,
+        `${target.metadata.name} is a workflow: --message is for agents. ` +
+          `Give a workflow its input with --input key=value or --input-file FILE`,
+      );
+    }
     const execution = await this.store.createExecution({
       kind,
       org: request.org,

@@ -14,6 +14,7 @@ import type { Log } from "../log.ts";
 import { openSharedStore } from "./open_store.ts";
 import { startTlsProxy, type TlsProxy } from "./tls_proxy.ts";
 import { mapUnavailable } from "./unavailable_store.ts";
+import { findNotCapable, permissionError } from "../../permission_error.ts";
 
 export interface SharedServerOptions {
   /** HOST:PORT; port 0 picks a free one. */
@@ -117,6 +118,8 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     await opened.store.close();
     opened.release();
     const inUse = err instanceof AddressInUseError || err instanceof Deno.errors.AddrInUse;
+    const notCapable = findNotCapable(err);
+    if (notCapable) throw permissionError(notCapable);
     throw new StigmerError(
       inUse ? `${options.listen} is already in use` : `cannot listen on ${options.listen}: ${err}`,
     );

@@ -41,7 +41,8 @@ export async function status(opts: { json?: boolean }): Promise<void> {
       loggedIn: creds.credentials !== undefined,
       credentials: creds.source ?? "",
     };
-  if (opts.json) return printJson(report);
+  const daemon = await localDaemonState(config.local.dataDir);
+  if (opts.json) return printJson({ ...report, daemon });
   writeOut(`Mode:          ${report.mode}`);
   writeOut(`Endpoint:      ${report.endpoint}`);
   writeOut(
@@ -50,6 +51,7 @@ export async function status(opts: { json?: boolean }): Promise<void> {
     }`,
   );
   if ("dataDir" in report) writeOut(`Data dir:      ${report.dataDir}`);
+  writeOut(`Local daemon:  ${describeDaemon(daemon, mode === "local")}`);
   if ("loggedIn" in report) {
     writeOut(
       `Logged in:     ${
@@ -57,4 +59,36 @@ export async function status(opts: { json?: boolean }): Promise<void> {
       }`,
     );
   }
+}
+
+interface DaemonState {
+  state: "running" | "stopped" | "unresponsive";
+  pid?: number;
+  endpoint?: string;
+  reason?: string;
+}
+
+/** Whether the local daemon runs: the lock says so without a call; a call proves it answers. */
+async function localDaemonState(dataDir: string): Promise<DaemonState> {
+  const { probe, endpointOf } = await import("../../../client/daemon/probe.ts");
+  const { dataPaths } = await import("../../../config/paths.ts");
+  const result = await probe(dataPaths(dataDir));
+  if (result.state === "running") {
+    result.daemon.channel.close();
+    return {
+      state: "running",
+      pid: result.daemon.info.pid,
+      endpoint: endpointOf(result.daemon.info),
+    };
+  }
+  if (result.state === "stopped") return { state: "stopped" };
+  return { state: "unresponsive", pid: result.info?.pid, reason: result.reason };
+}
+
+function describeDaemon(d: DaemonState, localMode: boolean): string {
+  if (d.state === "running") return `running (pid ${d.pid}, ${d.endpoint})`;
+  if (d.state === "stopped") {
+    return localMode ? "not running (the next command that needs it starts it)" : "not running";
+  }
+  return `not answering${d.pid ? ` (pid ${d.pid})` : ""}: ${d.reason}; see: stigmer server status`;
 }

@@ -21,7 +21,11 @@ export async function get(
       } catch (err) {
         throw explain(err, backend.selection);
       }
-      if (!result.detached && result.phase !== "COMPLETED") Deno.exitCode = 1;
+      if (result.detached) return;
+      // The same closing lines as `stigmer run`: the output and how it ended.
+      const { printRunSummary, storedDuration } = await import("../../run_summary.ts");
+      const ended = await withBackend(backend.selection, () => client.get({ org, id }));
+      printRunSummary(ended, result, storedDuration(ended) ?? 0, opts.json);
       return;
     }
     const view = {
