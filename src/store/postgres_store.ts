@@ -25,6 +25,7 @@ import { InvalidInputError, NotFoundError, StoreError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
 import { isKind, prepareInput, sameContent } from "./resource_input.ts";
 import { LOCK_NAMESPACE, migrate } from "./postgres_schema.ts";
+import { referenceLookups, throwIfMissing } from "./references.ts";
 import { describeDatabase, isConnectionError, toStoreError } from "./postgres_errors.ts";
 import { installPostgresDriverGuard } from "./postgres_driver_guard.ts";
 import {
@@ -185,6 +186,7 @@ export class PostgresStore implements ResourceStore {
           pruned.push(toResource(row));
         }
       }
+      await checkReferences(tx, org, inputs);
       return { outcomes, pruned };
     });
   }
@@ -442,6 +444,25 @@ export class PostgresStore implements ResourceStore {
       return await fn(tx);
     });
   }
+}
+
+/** Inside the apply transaction: every reference names a resource the organization now has. */
+async function checkReferences(
+  tx: TransactionSql,
+  org: string,
+  inputs: ResourceInput[],
+): Promise<void> {
+  const found = new Set<string>();
+  for (const [key, { kind, ref, slug }] of referenceLookups(inputs)) {
+    const rows = await q(
+      tx,
+      `SELECT 1 FROM resources
+       WHERE org = $1 AND kind = $2 AND (slug = $3 OR (slug = $4 AND name = $3) OR id = $3) LIMIT 1`,
+      [org, kind, ref, slug],
+    );
+    if (rows.length > 0) found.add(key);
+  }
+  throwIfMissing(inputs, found);
 }
 
 /** Inside a transaction: the execution row is locked, so the next seq cannot be taken twice. */

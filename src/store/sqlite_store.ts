@@ -30,6 +30,7 @@ import { InvalidInputError, NotFoundError, StoreError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
 import { isKind, prepareInput, sameContent } from "./resource_input.ts";
 import { migrate } from "./sqlite_schema.ts";
+import { referenceLookups, throwIfMissing } from "./references.ts";
 import {
   type EventRow,
   type ExecutionRow,
@@ -183,7 +184,27 @@ export class SqliteStore implements ResourceStore {
         pruned.push(toResource(row));
       }
     }
+    this.#checkReferences(org, inputs);
     return { outcomes, pruned };
+  }
+
+  /** Inside the apply transaction: every reference names a resource the organization now has. */
+  #checkReferences(org: string, inputs: ResourceInput[]): void {
+    const found = new Set<string>();
+    for (const [key, { kind, ref, slug }] of referenceLookups(inputs)) {
+      const row = this.#get(
+        `SELECT 1 AS found FROM resources
+         WHERE org = ? AND kind = ? AND (slug = ? OR (slug = ? AND name = ?) OR id = ?) LIMIT 1`,
+        org,
+        kind,
+        ref,
+        slug,
+        ref,
+        ref,
+      );
+      if (row) found.add(key);
+    }
+    throwIfMissing(inputs, found);
   }
 
   get(org: string, kind: Kind, ref: string): Promise<Resource | undefined> {

@@ -58,8 +58,10 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
       project: "p",
       resources: [{ kind: "Workflow", name: "secret-flow", specJson: WORKFLOW_SPEC }],
     });
-    assertEquals(applied.diagnostics, []);
-    const workflowB = applied.results[0].resource!;
+    assertEquals(applied.results.map((r) => [r.kind, r.name, r.action]), [
+      ["Workflow", "secret-flow", "CREATED"],
+    ]);
+    const workflowB = applied.results[0];
     const runB = await exB.start({ org: "org-b", target: "secret-flow" });
 
     // A, asking for org-b by name, is refused on every RPC, whatever the target.
@@ -72,7 +74,7 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
           resources: [{ kind: "Workflow", name: "intruder", specJson: WORKFLOW_SPEC }],
         })],
       ["Get", () => resA.get({ ...inB, kind: "Workflow", ref: "secret-flow" })],
-      ["Get by id", () => resA.get({ ...inB, kind: "Workflow", ref: workflowB.metadata!.id })],
+      ["Get by id", () => resA.get({ ...inB, kind: "Workflow", ref: workflowB.id })],
       ["List", () => resA.list(inB)],
       ["Delete", () => resA.delete({ ...inB, kind: "Workflow", ref: "secret-flow" })],
       ["Start", () => exA.start({ ...inB, target: "secret-flow" })],
@@ -87,7 +89,7 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
 
     // Within its own org, A cannot reach B's things by id either.
     assertEquals(
-      await code(resA.get({ org: "org-a", kind: "Workflow", ref: workflowB.metadata!.id })),
+      await code(resA.get({ org: "org-a", kind: "Workflow", ref: workflowB.id })),
       Status.NOT_FOUND,
     );
     assertEquals(await code(exA.get({ org: "org-a", id: runB.id })), Status.NOT_FOUND);
