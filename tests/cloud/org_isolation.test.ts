@@ -2,11 +2,11 @@
 // execution services, called over TLS against a real `stigmer server run`
 // with tokens from its tokens file, on the embedded SQLite store.
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { GrpcError, Status } from "../../src/client/grpc_status.ts";
-import { ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
+import { DIAGNOSTICS_TRAILER, GrpcError, Status } from "../../src/client/grpc_status.ts";
+import { Diagnostics, ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
 import { ExecutionServiceDefinition } from "../../src/gen/stigmer/v1/execution.ts";
 import { DaemonServiceDefinition } from "../../src/gen/stigmer/v1/daemon.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { makeTestCerts } from "./tls_certs.ts";
 import { createToken, startServer } from "./server_process.ts";
 
@@ -118,6 +118,55 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
     for await (const event of exA.watch({ org: "org-a", id: runA.id })) events.push(event.type);
     assertEquals(events.at(-1), "execution.cancelled");
     await resA.delete({ org: "org-a", kind: "Workflow", ref: "own-flow" });
+
+    // A refused batch is an error status naming each problem at the file:line sent,
+    // with the same problems as Diagnostics in a trailer; a missing reference is a
+    // FAILED_PRECONDITION found in the store's transaction: nothing applied.
+    const refusal = async (call: Promise<unknown>) => {
+      const err = await call.then(() => undefined, (e) => e);
+      assert(err instanceof GrpcError, `expected a gRPC error, got ${err}`);
+      const trailer = err.metadata[DIAGNOSTICS_TRAILER];
+      assert(trailer, `no ${DIAGNOSTICS_TRAILER} trailer`);
+      return { code: err.code, details: err.details, ...Diagnostics.decode(trailer) };
+    };
+    const missing = await refusal(resA.apply({
+      org: "org-a",
+      resources: [
+        { kind: "Skill", name: "real", specJson: '{"description":"d","content":"c"}' },
+        {
+          kind: "Agent",
+          name: "needy",
+          specJson: JSON.stringify({ instructions: "x", skills: ["real", "secret-flow", "none"] }),
+          sourceFile: "stigmer/needy.yaml",
+          sourceLine: 12,
+        },
+      ],
+    }));
+    assertEquals(missing.code, Status.FAILED_PRECONDITION);
+    assertEquals(
+      missing.details,
+      "a reference names no resource; nothing applied\n" +
+        'stigmer/needy.yaml:12: spec.skills[1]: Skill "secret-flow" not found: no Skill of that name in this batch or in organization org-a\n' +
+        'stigmer/needy.yaml:12: spec.skills[2]: Skill "none" not found: no Skill of that name in this batch or in organization org-a',
+    );
+    assertEquals(missing.diagnostics.map((d) => [d.file, d.line, d.path]), [
+      ["stigmer/needy.yaml", 12, "spec.skills[1]"],
+      ["stigmer/needy.yaml", 12, "spec.skills[2]"],
+    ]);
+    const invalid = await refusal(resA.apply({
+      org: "org-a",
+      resources: [{
+        kind: "Agent",
+        name: "bad",
+        specJson: "{}",
+        sourceFile: "a.yaml",
+        sourceLine: 3,
+      }],
+    }));
+    assertEquals(invalid.code, Status.INVALID_ARGUMENT);
+    assertMatch(invalid.details, /a\.yaml:3: spec\.instructions: is missing/);
+    assertEquals(invalid.diagnostics.map((d) => d.path), ["spec.instructions"]);
+    assertEquals((await resA.list({ org: "org-a" })).items, []);
 
     // Nothing A tried touched org-b.
     const bItems = (await resB.list({ org: "org-b" })).items;
