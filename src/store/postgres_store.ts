@@ -456,8 +456,12 @@ async function checkReferences(
   for (const [key, { kind, ref, slug }] of referenceLookups(inputs)) {
     const rows = await q(
       tx,
+      // Two indexed lookups (one OR over slug and id would scan the table).
       `SELECT 1 FROM resources
-       WHERE org = $1 AND kind = $2 AND (slug = $3 OR (slug = $4 AND name = $3) OR id = $3) LIMIT 1`,
+         WHERE org = $1 AND kind = $2 AND slug IN ($3, $4) AND (slug = $3 OR name = $3)
+       UNION ALL
+       SELECT 1 FROM resources WHERE org = $1 AND kind = $2 AND id = $3
+       LIMIT 1`,
       [org, kind, ref, slug],
     );
     if (rows.length > 0) found.add(key);

@@ -192,15 +192,17 @@ export class SqliteStore implements ResourceStore {
   #checkReferences(org: string, inputs: ResourceInput[]): void {
     const found = new Set<string>();
     for (const [key, { kind, ref, slug }] of referenceLookups(inputs)) {
+      // Two indexed lookups (one OR over slug and id would scan the table).
       const row = this.#get(
         `SELECT 1 AS found FROM resources
-         WHERE org = ? AND kind = ? AND (slug = ? OR (slug = ? AND name = ?) OR id = ?) LIMIT 1`,
+           WHERE org = ?1 AND kind = ?2 AND slug IN (?3, ?4) AND (slug = ?3 OR name = ?3)
+         UNION ALL
+         SELECT 1 FROM resources WHERE org = ?1 AND kind = ?2 AND id = ?3
+         LIMIT 1`,
         org,
         kind,
         ref,
         slug,
-        ref,
-        ref,
       );
       if (row) found.add(key);
     }
