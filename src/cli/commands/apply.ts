@@ -10,7 +10,11 @@ import { connectBackend } from "../backend.ts";
 import { explain } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
 import { DIAGNOSTICS_TRAILER, GrpcError } from "../../client/grpc_status.ts";
-import { type ApplyResponse, ResourceServiceDefinition } from "../../gen/stigmer/v1/resource.ts";
+import {
+  type ApplyResponse,
+  Diagnostics,
+  ResourceServiceDefinition,
+} from "../../gen/stigmer/v1/resource.ts";
 import { colors, formatTable, info, printJson, success, warn, writeOut } from "../output.ts";
 import { displayPath } from "../../model/paths.ts";
 
@@ -67,7 +71,6 @@ async function refusal(err: unknown, resources: DeclaredResource[]): Promise<unk
   if (!(err instanceof GrpcError)) return err;
   const trailer = err.metadata[DIAGNOSTICS_TRAILER];
   if (!trailer) return err;
-  const { Diagnostics } = await import("../../gen/stigmer/v1/resource.ts");
   const { diagnostics } = Diagnostics.decode(trailer);
   if (diagnostics.length === 0) return err;
   return new ValidationError(
