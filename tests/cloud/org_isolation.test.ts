@@ -142,7 +142,7 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
         },
       ],
     }));
-    assertEquals(missing.code, Status.FAILED_PRECONDITION);
+    assertEquals([missing.code, missing.total], [Status.FAILED_PRECONDITION, 2]);
     assertEquals(
       missing.details,
       "a reference names no resource; nothing applied\n" +

@@ -71,11 +71,13 @@ async function refusal(err: unknown, resources: DeclaredResource[]): Promise<unk
   if (!(err instanceof GrpcError)) return err;
   const trailer = err.metadata[DIAGNOSTICS_TRAILER];
   if (!trailer) return err;
-  const { diagnostics } = Diagnostics.decode(trailer);
+  const { diagnostics, total } = Diagnostics.decode(trailer);
   if (diagnostics.length === 0) return err;
+  const more = total - diagnostics.length;
   return new ValidationError(
     err.details.split("\n")[0],
     await Promise.all(diagnostics.map((d) => relocate(d, resources))),
+    more > 0 ? { hint: `${more} more problems not shown; fix these and apply again` } : {},
   );
 }
 

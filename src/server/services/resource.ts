@@ -39,7 +39,10 @@ function refuse(code: number, summary: string, diagnostics: Diagnostic[]): GrpcE
   const shown = diagnostics.slice(0, MAX_IN_MESSAGE).map(formatDiagnostic);
   const more = diagnostics.length - shown.length;
   const text = [summary, ...shown, ...(more > 0 ? [`… and ${more} more`] : [])].join("\n");
-  const sent = Diagnostics.encode({ diagnostics: diagnostics.slice(0, MAX_SENT) }).finish();
+  const sent = Diagnostics.encode({
+    diagnostics: diagnostics.slice(0, MAX_SENT),
+    total: diagnostics.length,
+  }).finish();
   return new GrpcError(code, text, { metadata: { [DIAGNOSTICS_TRAILER]: sent } });
 }
 

@@ -102,6 +102,8 @@ export interface ApplyResponse {
  */
 export interface Diagnostics {
   diagnostics: Diagnostic[];
+  /** How many problems there were: the trailer carries the first few only. */
+  total: number;
 }
 
 export interface GetResourceRequest {
@@ -1252,13 +1254,16 @@ export const ApplyResponse: MessageFns<ApplyResponse> = {
 };
 
 function createBaseDiagnostics(): Diagnostics {
-  return { diagnostics: [] };
+  return { diagnostics: [], total: 0 };
 }
 
 export const Diagnostics: MessageFns<Diagnostics> = {
   encode(message: Diagnostics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.diagnostics) {
       Diagnostic.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).int32(message.total);
     }
     return writer;
   },
@@ -1284,6 +1289,14 @@ export const Diagnostics: MessageFns<Diagnostics> = {
             message.diagnostics.push(Diagnostic.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1302,6 +1315,7 @@ export const Diagnostics: MessageFns<Diagnostics> = {
   fromPartial<I extends Exact<DeepPartial<Diagnostics>, I>>(object: I): Diagnostics {
     const message = createBaseDiagnostics();
     message.diagnostics = object.diagnostics?.map((e) => Diagnostic.fromPartial(e)) || [];
+    message.total = object.total ?? 0;
     return message;
   },
 };
