@@ -2,21 +2,21 @@
 // batch to the backend, which checks references and applies it atomically.
 // The loader and validator (YAML, zod) are imported only when the project
 // changed since the last apply: see project_cache.ts.
-import type { LoadedProject } from "../../model/project.ts";
-import type { DeclaredResource } from "../../model/manifest.ts";
+import type { LoadedProject } from "../../project/project.ts";
+import type { DeclaredResource } from "../../project/manifest.ts";
 import { type CheckedProject, readCachedProject, writeCachedProject } from "../project_cache.ts";
 import { type Diagnostic, formatDiagnostic, UsageError, ValidationError } from "../../errors.ts";
 import { connectBackend } from "../backend.ts";
 import { explain } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
-import { DIAGNOSTICS_TRAILER, GrpcError } from "../../client/grpc_status.ts";
+import { DIAGNOSTICS_TRAILER, GrpcError } from "../../rpc/status.ts";
 import {
   type ApplyResponse,
   Diagnostics,
   ResourceServiceDefinition,
-} from "../../gen/stigmer/v1/resource.ts";
+} from "../../rpc/gen/stigmer/v1/resource.ts";
 import { colors, formatTable, info, printJson, success, warn, writeOut } from "../output.ts";
-import { displayPath } from "../../model/paths.ts";
+import { displayPath } from "../../project/paths.ts";
 
 export interface ApplyOptions {
   dir?: string;
@@ -41,7 +41,7 @@ function describeSource(project: LoadedProject): string {
  * for the backend to resolve in its apply transaction.
  */
 async function localCheck(resources: DeclaredResource[]): Promise<string[]> {
-  const { checkBatch } = await import("../../model/batch.ts");
+  const { checkBatch } = await import("../../project/batch.ts");
   const { errors, unresolved } = checkBatch(resources);
   if (errors.length > 0) {
     throw new ValidationError("the project has errors; nothing applied", errors);
@@ -57,7 +57,7 @@ async function relocate(
   diagnostic: Diagnostic,
   resources: DeclaredResource[],
 ): Promise<Diagnostic> {
-  const { locateInManifest } = await import("../../model/manifest.ts");
+  const { locateInManifest } = await import("../../project/manifest.ts");
   const { parseKeyPath } = await import("../../model/problems.ts");
   const resource = resources.find((r) =>
     r.source.file === diagnostic.file && r.source.line === diagnostic.line
@@ -86,7 +86,7 @@ async function loadChecked(opts: ApplyOptions): Promise<CheckedProject> {
   const cacheable = !opts.file?.length;
   const cached = cacheable ? await readCachedProject(opts.dir) : undefined;
   if (cached) return cached;
-  const { loadProject } = await import("../../model/project.ts");
+  const { loadProject } = await import("../../project/project.ts");
   const files: Record<string, string> = {};
   const project = await loadProject({
     dir: opts.dir,

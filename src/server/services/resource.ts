@@ -8,12 +8,12 @@ import {
   type ApplyResponse,
   Diagnostics,
   type ResourceServiceDefinition,
-} from "../../gen/stigmer/v1/resource.ts";
+} from "../../rpc/gen/stigmer/v1/resource.ts";
 import type { Handlers } from "../grpc_adapter.ts";
 import type { ResourceStore } from "../../store/store.ts";
 import { MissingReferencesError } from "../../store/errors.ts";
-import { DIAGNOSTICS_TRAILER, GrpcError, Status } from "../../client/grpc_status.ts";
-import { manifestFromValue } from "../../model/manifest.ts";
+import { DIAGNOSTICS_TRAILER, GrpcError, Status } from "../../rpc/status.ts";
+import { manifestFromValue } from "../../project/manifest.ts";
 import { formatKeyPath } from "../../model/problems.ts";
 import { missingReferenceMessage, type Reference, referencesOf } from "../../model/references.ts";
 import { API_VERSION, type Kind, type ResourceInput } from "../../model/resource.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatDiagnostic, UsageError } from "../../src/errors.ts";
-import { expandGlob, matchSegments, segments } from "../../src/model/glob.ts";
-import { parseManifests } from "../../src/model/manifest.ts";
-import { findProjectFile, loadProject } from "../../src/model/project.ts";
-import { checkBatch } from "../../src/model/batch.ts";
+import { expandGlob, matchSegments, segments } from "../../src/project/glob.ts";
+import { parseManifests } from "../../src/project/manifest.ts";
+import { findProjectFile, loadProject } from "../../src/project/project.ts";
+import { checkBatch } from "../../src/project/batch.ts";
 import { AGENT, agentYaml, validationError, withProject } from "./helpers.ts";
 
 const SKILL = `apiVersion: agentic.stigmer.ai/v1

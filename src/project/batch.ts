@@ -3,8 +3,8 @@
 // is unresolved (the backend may hold it: it decides, in its apply transaction).
 import type { Diagnostic } from "../errors.ts";
 import { type DeclaredResource, diagnosticAt } from "./manifest.ts";
-import { missingReferenceMessage, referencesOf } from "./references.ts";
-import { slugify } from "./slug.ts";
+import { missingReferenceMessage, referencesOf } from "../model/references.ts";
+import { slugify } from "../model/slug.ts";
 
 export interface BatchCheck {
   /** Duplicates: the batch cannot be applied. */

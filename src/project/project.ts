@@ -15,8 +15,8 @@ import {
   readManifestFile,
 } from "./manifest.ts";
 import { displayPath, isInside, realPathInside, unsafeRelativePath } from "./paths.ts";
-import { isPlainObject, type KeyPath, strictObject, zodProblems } from "./problems.ts";
-import { parseYamlDocuments, problemsToDiagnostics } from "./yaml_source.ts";
+import { isPlainObject, type KeyPath, strictObject, zodProblems } from "../model/problems.ts";
+import { parseYamlDocuments, problemsToDiagnostics } from "../model/yaml_source.ts";
 
 export const DEFAULT_RESOURCES = ["stigmer/**/*.yaml"];
 
