@@ -99,7 +99,7 @@ export class Channel {
     if (status !== null && status !== "0") {
       await response.body?.cancel();
       const details = decodeURIComponent(response.headers.get("grpc-message") ?? "");
-      throw new GrpcError(Number(status), details);
+      throw new GrpcError(Number(status), details, { metadata: binaryMetadata(response.headers) });
     }
     if (!(response.headers.get("content-type") ?? "").startsWith("application/grpc")) {
       await response.body?.cancel();
@@ -158,6 +158,23 @@ export class Channel {
       await response.body?.cancel().catch(() => {});
     }
   }
+}
+
+/** The "-bin" headers of a trailers-only error: base64, padded or not. */
+function binaryMetadata(headers: Headers): Record<string, Uint8Array> {
+  const metadata: Record<string, Uint8Array> = {};
+  for (const [name, value] of headers) {
+    if (!name.endsWith("-bin")) continue;
+    try {
+      // A repeated header arrives joined with ", "; this client reads one value per name.
+      const text = value.split(",")[0].trim();
+      metadata[name] = Uint8Array.from(
+        atob(text.padEnd(Math.ceil(text.length / 4) * 4, "=")),
+        (c) => c.charCodeAt(0),
+      );
+    } catch { /* not base64: not ours to read */ }
+  }
+  return metadata;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

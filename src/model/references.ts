@@ -1,24 +1,45 @@
-// The names a batch of resources refers to, by kind: an agent's skills, MCP
-// servers and environment, a workflow's agents.
-import type { JsonObject, Kind } from "./resource.ts";
-import { workflowAgentRefs } from "./workflow.ts";
+// What a resource refers to by name (an agent's skills, MCP servers and
+// environment, a workflow's agents), and where in it. The CLI checks them
+// against its batch; the backend against its store, in the apply transaction.
+import type { Kind } from "./resource.ts";
+import type { KeyPath } from "./problems.ts";
+import { workflowAgentRefPaths } from "./workflow.ts";
 
-export function referencedNames(
-  resources: { kind: Kind; spec: JsonObject }[],
-): Map<Kind, Set<string>> {
-  const refs = new Map<Kind, Set<string>>();
-  const add = (kind: Kind, name: unknown) => {
-    if (typeof name !== "string") return;
-    if (!refs.has(kind)) refs.set(kind, new Set());
-    refs.get(kind)!.add(name);
-  };
-  for (const r of resources) {
-    if (r.kind === "Agent") {
-      for (const s of (r.spec.skills as unknown[] | undefined) ?? []) add("Skill", s);
-      for (const m of (r.spec.mcpServers as unknown[] | undefined) ?? []) add("McpServer", m);
-      add("Environment", r.spec.env);
+export interface Reference {
+  kind: Kind;
+  /** A name, slug or id, as `stigmer get` and the runtime resolve it. */
+  name: string;
+  /** Where it is written, from the resource's root (e.g. spec.skills[0]). */
+  path: KeyPath;
+}
+
+export function referencesOf(resource: { kind: Kind; spec: Record<string, unknown> }): Reference[] {
+  const spec = resource.spec;
+  const refs: Reference[] = [];
+  if (resource.kind === "Agent") {
+    const list = (field: string, kind: Kind) => {
+      const names = spec[field];
+      if (Array.isArray(names)) {
+        names.forEach((name, i) =>
+          typeof name === "string" && refs.push({ kind, name, path: ["spec", field, i] })
+        );
+      }
+    };
+    list("skills", "Skill");
+    list("mcpServers", "McpServer");
+    if (typeof spec.env === "string") {
+      refs.push({ kind: "Environment", name: spec.env, path: ["spec", "env"] });
     }
-    if (r.kind === "Workflow") { for (const a of workflowAgentRefs(r.spec)) add("Agent", a); }
+  }
+  if (resource.kind === "Workflow") {
+    for (const ref of workflowAgentRefPaths(spec)) {
+      refs.push({ kind: "Agent", name: ref.name, path: ["spec", ...ref.path] });
+    }
   }
   return refs;
+}
+
+/** The message for a reference that names nothing; `where` says where it was looked for. */
+export function missingReferenceMessage(ref: Pick<Reference, "kind" | "name">, where: string) {
+  return `${ref.kind} "${ref.name}" not found: no ${ref.kind} of that name ${where}`;
 }

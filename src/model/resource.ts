@@ -45,6 +45,11 @@ export interface ResourceInput {
   annotations: Record<string, string>;
   spec: JsonObject;
   project: string;
+  /**
+   * What it refers to by name, slug or id: each must exist in the organization
+   * once the batch is applied, or the store refuses the batch.
+   */
+  references?: { kind: Kind; name: string }[];
 }
 
 export type ApplyAction = "CREATED" | "UPDATED" | "UNCHANGED" | "DELETED";

@@ -1,6 +1,6 @@
 // Manifest files → declared resources, with a located diagnostic for every
 // problem in every document (not just the first).
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Diagnostic } from "../errors.ts";
 import type { JsonObject, Kind, ResourceInput } from "../model/resource.ts";
 import { validateManifest } from "../model/kinds.ts";
@@ -43,6 +43,26 @@ export function locateIn(
   return locator
     ? locator(path, at)
     : { line: resource.source.line, column: resource.source.column ?? 0 };
+}
+
+/**
+ * {@link locateIn}, also for a resource from the project cache, which keeps no
+ * locator: its manifest is read and parsed again. This runs only to point an
+ * error from the backend at its field; the cache has just checked the text.
+ */
+export async function locateInManifest(
+  resource: DeclaredResource,
+  path: KeyPath,
+  cwd = Deno.cwd(),
+): Promise<Position> {
+  if (locators.has(resource) || !/\.ya?ml$/i.test(resource.source.file)) {
+    return locateIn(resource, path);
+  }
+  const text = await Deno.readTextFile(resolve(cwd, resource.source.file)).catch(() => "");
+  const doc = parseYamlDocuments(resource.source.file, text).docs.find((d) =>
+    d.start.line === resource.source.line
+  );
+  return doc ? doc.locate(path) : locateIn(resource, path);
 }
 
 /** A diagnostic about a field of a declared resource. */

@@ -3,23 +3,19 @@
 import { dirname, extname, join, resolve } from "node:path";
 import { z } from "zod";
 import { type Diagnostic, UsageError, ValidationError } from "../errors.ts";
-import type { Kind } from "../model/resource.ts";
 import { type CodeModeOptions, runCodeMode } from "./code_mode.ts";
 import { expandGlob, hasWildcards } from "./glob.ts";
 import { findProjectFile, PROJECT_FILE } from "./find_project.ts";
 
 export { findProjectFile, PROJECT_FILE };
-import { workflowAgentRefPaths } from "../model/kinds.ts";
 import {
   type DeclaredResource,
-  diagnosticAt,
   type FileReadListener,
   readFailure,
   readManifestFile,
 } from "./manifest.ts";
 import { displayPath, isInside, realPathInside, unsafeRelativePath } from "./paths.ts";
 import { isPlainObject, type KeyPath, strictObject, zodProblems } from "../model/problems.ts";
-import { slugify } from "../model/slug.ts";
 import { parseYamlDocuments, problemsToDiagnostics } from "../model/yaml_source.ts";
 
 export const DEFAULT_RESOURCES = ["stigmer/**/*.yaml"];
@@ -168,7 +164,7 @@ async function projectDiagnostic(
  * Loads a project: Stigmer.yaml (in `dir`, or upward from `cwd`), its manifests
  * and its program; or, with `files`, just those. Every problem in every file
  * is collected and thrown as one ValidationError. Duplicates and references
- * across the batch are left to {@link validateBatch}.
+ * across the batch are left to `checkBatch` (batch.ts).
  */
 export async function loadProject(options: LoadProjectOptions = {}): Promise<LoadedProject> {
   const cwd = options.cwd ?? Deno.cwd();
@@ -336,98 +332,4 @@ async function loadFiles(
     resources,
     files: unique,
   };
-}
-
-/** Names that already exist in the backend, per kind; compared by slug. */
-export type KnownNames = Partial<Record<Kind, ReadonlySet<string> | Iterable<string>>>;
-
-interface Reference {
-  kind: Kind;
-  name: string;
-  path: KeyPath;
-}
-
-function referencesOf(resource: DeclaredResource): Reference[] {
-  const spec = resource.spec;
-  const refs: Reference[] = [];
-  if (resource.kind === "Agent") {
-    const list = (field: string, kind: Kind) => {
-      const names = spec[field];
-      if (Array.isArray(names)) {
-        names.forEach((name, i) =>
-          typeof name === "string" && refs.push({ kind, name, path: ["spec", field, i] })
-        );
-      }
-    };
-    list("skills", "Skill");
-    list("mcpServers", "McpServer");
-    if (typeof spec.env === "string") {
-      refs.push({ kind: "Environment", name: spec.env, path: ["spec", "env"] });
-    }
-  }
-  if (resource.kind === "Workflow") {
-    for (const ref of workflowAgentRefPaths(spec)) {
-      refs.push({ kind: "Agent", name: ref.name, path: ["spec", ...ref.path] });
-    }
-  }
-  return refs;
-}
-
-function where(resource: DeclaredResource): string {
-  return resource.source.line > 0
-    ? `${resource.source.file}:${resource.source.line}`
-    : resource.source.file;
-}
-
-/**
- * Checks a batch as a whole: no two resources of a kind with the same slug,
- * and every reference (an agent's skills, MCP servers and environment, a
- * workflow's agents) names a resource in the batch or in `known`. Without
- * `known`, only the batch counts.
- */
-export function checkBatch(resources: DeclaredResource[], known?: KnownNames): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  const declared = new Map<string, DeclaredResource>(); // "Kind/slug" → first declaration
-  for (const resource of resources) {
-    const key = `${resource.kind}/${slugify(resource.name)}`;
-    const first = declared.get(key);
-    if (!first) {
-      declared.set(key, resource);
-      continue;
-    }
-    const same = first.name === resource.name
-      ? `${resource.kind} "${resource.name}" is declared twice`
-      : `${resource.kind} "${resource.name}" has the same slug "${
-        slugify(resource.name)
-      }" as "${first.name}"`;
-    diagnostics.push(
-      diagnosticAt(resource, ["metadata", "name"], `${same}; the first is at ${where(first)}`),
-    );
-  }
-
-  const knownSlugs = new Map<Kind, Set<string>>();
-  for (const [kind, names] of Object.entries(known ?? {}) as [Kind, Iterable<string>][]) {
-    knownSlugs.set(kind, new Set([...names].map(slugify)));
-  }
-  for (const resource of resources) {
-    for (const ref of referencesOf(resource)) {
-      const slug = slugify(ref.name);
-      if (declared.has(`${ref.kind}/${slug}`) || knownSlugs.get(ref.kind)?.has(slug)) continue;
-      const looked = known ? "in this batch or in the backend" : "in this batch";
-      diagnostics.push(
-        diagnosticAt(
-          resource,
-          ref.path,
-          `${ref.kind} "${ref.name}" not found: no ${ref.kind} of that name ${looked}`,
-        ),
-      );
-    }
-  }
-  return diagnostics;
-}
-
-/** {@link checkBatch}, throwing a ValidationError with every problem. */
-export function validateBatch(resources: DeclaredResource[], known?: KnownNames): void {
-  const diagnostics = checkBatch(resources, known);
-  if (diagnostics.length > 0) throw invalid(diagnostics);
 }

@@ -20,13 +20,24 @@ export const Status = {
   UNAUTHENTICATED: 16,
 } as const;
 
+/** The trailer of a refused Apply: a Diagnostics message (proto/stigmer/v1/resource.proto). */
+export const DIAGNOSTICS_TRAILER = "stigmer-diagnostics-bin";
+
 export const STATUS_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(Status).map(([name, code]) => [code, name]),
 );
 
+export interface GrpcErrorOptions {
+  cause?: unknown;
+  /** Binary metadata sent with the status (names end in "-bin"). */
+  metadata?: Record<string, Uint8Array>;
+}
+
 export class GrpcError extends Error {
-  constructor(readonly code: number, readonly details: string, options?: { cause?: unknown }) {
-    super(details || STATUS_NAMES[code] || `gRPC status ${code}`, options);
+  readonly metadata: Record<string, Uint8Array>;
+  constructor(readonly code: number, readonly details: string, options: GrpcErrorOptions = {}) {
+    super(details || STATUS_NAMES[code] || `gRPC status ${code}`, { cause: options.cause });
     this.name = "GrpcError";
+    this.metadata = options.metadata ?? {};
   }
 }

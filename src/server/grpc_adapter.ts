@@ -4,7 +4,8 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { MethodDefinition, ServiceDefinition } from "../rpc/service.ts";
 import { GrpcError, Status } from "../rpc/status.ts";
-import { InvalidInputError, NotFoundError } from "../store/errors.ts";
+import { Metadata } from "@grpc/grpc-js";
+import { InvalidInputError, MissingReferencesError, NotFoundError } from "../store/errors.ts";
 import { UsageError, ValidationError } from "../errors.ts";
 
 export interface CallContext {
@@ -45,9 +46,16 @@ export interface ServerHooks {
 }
 
 function toServiceError(err: unknown): Partial<grpc.StatusObject> {
-  if (err instanceof GrpcError) return { code: err.code, details: err.details };
+  if (err instanceof GrpcError) {
+    const entries = Object.entries(err.metadata);
+    if (entries.length === 0) return { code: err.code, details: err.details };
+    const metadata = new Metadata();
+    for (const [name, value] of entries) metadata.set(name, Buffer.from(value));
+    return { code: err.code, details: err.details, metadata };
+  }
   const details = err instanceof Error ? err.message : String(err);
   if (err instanceof NotFoundError) return { code: Status.NOT_FOUND, details };
+  if (err instanceof MissingReferencesError) return { code: Status.FAILED_PRECONDITION, details };
   if (
     err instanceof InvalidInputError || err instanceof ValidationError || err instanceof UsageError
   ) {
@@ -59,7 +67,8 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
 /** Errors the caller caused are answered, not logged as the server's faults. */
 function isCallerError(err: unknown): boolean {
   return err instanceof GrpcError || err instanceof NotFoundError ||
-    err instanceof InvalidInputError || err instanceof ValidationError || err instanceof UsageError;
+    err instanceof MissingReferencesError || err instanceof InvalidInputError ||
+    err instanceof ValidationError || err instanceof UsageError;
 }
 
 function definitionFor(service: ServiceDefinition, method: MethodDefinition) {

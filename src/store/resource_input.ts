@@ -15,7 +15,8 @@ export interface PreparedInput {
   annotations: string;
   /** The spec as given (key order kept for display) and in canonical form (for comparing). */
   spec: string;
-  specCanonical: string;
+  /** Made only when needed: an unchanged spec usually arrives as the very same text. */
+  readonly specCanonical: string;
 }
 
 export function isKind(kind: unknown): kind is Kind {
@@ -39,6 +40,7 @@ export function prepareInput(input: ResourceInput, index: number): PreparedInput
   const annotations = stringMap(input.annotations, "annotations", fail);
   const spec = input.spec ?? {};
   if (!isPlainObject(spec)) fail("spec must be an object");
+  let specCanonical: string | undefined;
   return {
     kind: input.kind,
     name: input.name,
@@ -47,7 +49,9 @@ export function prepareInput(input: ResourceInput, index: number): PreparedInput
     labels: canonicalJson(labels),
     annotations: canonicalJson(annotations),
     spec: JSON.stringify(spec),
-    specCanonical: canonicalJson(spec),
+    get specCanonical() {
+      return specCanonical ??= canonicalJson(spec);
+    },
   };
 }
 
@@ -78,7 +82,12 @@ export function sameContent(
 ): boolean {
   return row.name === input.name &&
     row.project === input.project &&
-    canonicalJson(JSON.parse(row.labels)) === input.labels &&
-    canonicalJson(JSON.parse(row.annotations)) === input.annotations &&
-    canonicalJson(JSON.parse(row.spec)) === input.specCanonical;
+    sameJson(row.labels, input.labels) &&
+    sameJson(row.annotations, input.annotations) &&
+    (row.spec === input.spec || sameJson(row.spec, input.specCanonical));
+}
+
+/** Stored JSON text against a canonical form: equal text needs no parsing. */
+function sameJson(stored: string, canonical: string): boolean {
+  return stored === canonical || canonicalJson(JSON.parse(stored)) === canonical;
 }

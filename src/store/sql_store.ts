@@ -17,6 +17,7 @@ import type {
 } from "./store.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
+import { referenceLookups, throwIfMissing } from "./references.ts";
 import { isKind, prepareInput, sameContent } from "./resource_input.ts";
 import {
   type EventRow,
@@ -335,7 +336,34 @@ function* applyBatch(
       pruned.push(toResource(candidate));
     }
   }
+  yield* checkReferences(org, inputs);
   return { outcomes, pruned };
+}
+
+/** Inside the apply transaction: every reference names a resource the organization now has. */
+function* checkReferences(org: string, inputs: ResourceInput[]): Step<void> {
+  const found = new Set<string>();
+  for (const [key, { kind, ref, slug }] of referenceLookups(inputs)) {
+    // Two indexed lookups (one OR over slug and id would scan the table).
+    const hit = yield* row(
+      `SELECT 1 AS found FROM resources
+         WHERE org = ? AND kind = ? AND slug IN (?, ?) AND (slug = ? OR name = ?)
+       UNION ALL
+       SELECT 1 AS found FROM resources WHERE org = ? AND kind = ? AND id = ?
+       LIMIT 1`,
+      org,
+      kind,
+      ref,
+      slug,
+      ref,
+      ref,
+      org,
+      kind,
+      ref,
+    );
+    if (hit) found.add(key);
+  }
+  throwIfMissing(inputs, found);
 }
 
 /** Slug first, then exact name, then id: a slug or name never looks like another's id. */

@@ -15,9 +15,10 @@ interface World {
   server: ServerProcess;
   tokensFile: string;
   token: string;
-  cli(args: string[], options?: { stdin?: string; env?: Record<string, string> }): Promise<
-    CliResult
-  >;
+  cli(
+    args: string[],
+    options?: { stdin?: string; env?: Record<string, string>; cwd?: string },
+  ): Promise<CliResult>;
 }
 
 function withWorld(fn: (w: World) => Promise<void>): () => Promise<void> {
@@ -34,6 +35,7 @@ function withWorld(fn: (w: World) => Promise<void>): () => Promise<void> {
     });
     const cli: World["cli"] = async (args, options = {}) => {
       const result = await home.run(args, {
+        cwd: options.cwd,
         stdin: options.stdin,
         env: { DENO_DIR: denoCacheDir(), ...options.env },
       });
@@ -247,5 +249,61 @@ Deno.test(
     const noOrg = await w.cli(["get", "workflows"]);
     assertExit(noOrg, 2, "get without an org");
     assertMatch(noOrg.stderr, /organization not set for cloud mode/);
+const WORKFLOW = (name: string) =>
+  `apiVersion: agentic.stigmer.ai/v1\nkind: Workflow\nmetadata:\n  name: ${name}\nspec:\n  document:\n    dsl: "1.0.0"\n    namespace: t\n    name: ${name}\n    version: "0.1.0"\n  do:\n    - a:\n        set:\n          x: 1\n`;
+
+Deno.test(
+  "apply --dir B inside project A takes B's organization, never A's",
+  withWorld(async (w) => {
+    assertExit(await login(w), 0, "login");
+    const write = async (dir: string, files: Record<string, string>) => {
+      for (const [path, text] of Object.entries(files)) {
+        await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]+$/, ""), { recursive: true });
+        await Deno.writeTextFile(`${dir}/${path}`, text);
+      }
+    };
+    // A, the current directory, names an organization this token may not use.
+    const a = `${w.home.home}/a`;
+    await write(a, {
+      "Stigmer.yaml": "name: a\norganization: globex\n",
+      "stigmer/wf.yaml": WORKFLOW("from-a"),
+    });
+    // B names none; C names acme.
+    const b = `${w.home.home}/b`;
+    await write(b, { "Stigmer.yaml": "name: b\n", "stigmer/wf.yaml": WORKFLOW("from-b") });
+    const c = `${w.home.home}/c`;
+    await write(c, {
+      "Stigmer.yaml": "name: c\norganization: acme\n",
+      "stigmer/wf.yaml": WORKFLOW("from-c"),
+    });
+
+    // B has no organization and there is no other source: asked for, not taken from A.
+    const none = await w.cli(["apply", "--dir", b], { cwd: a });
+    assertExit(none, 2, "apply --dir B without an organization");
+    assertMatch(none.stderr, /organization not set for cloud mode/);
+
+    const fromC = await w.cli(["apply", "--dir", c], { cwd: a });
+    assertExit(fromC, 0, "apply --dir C");
+    assertMatch(fromC.stderr, /\(organization: acme\)/);
+
+    // With a context organization, B applies there (twice: the second from the cache).
+    assertExit(await w.cli(["context", "set", "--org", "acme"]), 0, "context set");
+    for (const round of ["cold", "warm"]) {
+      const fromB = await w.cli(["apply", "--dir", b], { cwd: a });
+      assertExit(fromB, 0, `apply --dir B (${round})`);
+      assertMatch(fromB.stderr, /\(organization: acme\)/);
+    }
+    const fileOfB = await w.cli(["apply", "-f", `${b}/stigmer/wf.yaml`], { cwd: a });
+    assertExit(fileOfB, 0, "apply -f a file of B");
+    assertMatch(fileOfB.stderr, /\(organization: acme\)/);
+    const got = await w.cli(["get", "workflows", "--org", "acme", "-o", "json"]);
+    assertEquals(
+      JSON.parse(got.stdout).map((r: { metadata: { name: string } }) => r.metadata.name).sort(),
+      ["from-b", "from-c"],
+    );
+    // A itself still uses its own organization (which this token may not use).
+    const own = await w.cli(["apply"], { cwd: a });
+    assertExit(own, 1, "apply in A");
+    assertMatch(own.stderr, /may not use organization "globex"/);
   }),
 );

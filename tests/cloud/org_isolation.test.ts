@@ -2,11 +2,11 @@
 // execution services, called over TLS against a real `stigmer server run`
 // with tokens from its tokens file, on the embedded SQLite store.
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { GrpcError, Status } from "../../src/rpc/status.ts";
-import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
+import { DIAGNOSTICS_TRAILER, GrpcError, Status } from "../../src/rpc/status.ts";
+import { Diagnostics, ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
 import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
 import { DaemonServiceDefinition } from "../../src/rpc/gen/stigmer/v1/daemon.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { makeTestCerts } from "./tls_certs.ts";
 import { createToken, startServer } from "./server_process.ts";
 
@@ -58,8 +58,10 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
       project: "p",
       resources: [{ kind: "Workflow", name: "secret-flow", specJson: WORKFLOW_SPEC }],
     });
-    assertEquals(applied.diagnostics, []);
-    const workflowB = applied.results[0].resource!;
+    assertEquals(applied.results.map((r) => [r.kind, r.name, r.action]), [
+      ["Workflow", "secret-flow", "CREATED"],
+    ]);
+    const workflowB = applied.results[0];
     const runB = await exB.start({ org: "org-b", target: "secret-flow" });
 
     // A, asking for org-b by name, is refused on every RPC, whatever the target.
@@ -72,7 +74,7 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
           resources: [{ kind: "Workflow", name: "intruder", specJson: WORKFLOW_SPEC }],
         })],
       ["Get", () => resA.get({ ...inB, kind: "Workflow", ref: "secret-flow" })],
-      ["Get by id", () => resA.get({ ...inB, kind: "Workflow", ref: workflowB.metadata!.id })],
+      ["Get by id", () => resA.get({ ...inB, kind: "Workflow", ref: workflowB.id })],
       ["List", () => resA.list(inB)],
       ["Delete", () => resA.delete({ ...inB, kind: "Workflow", ref: "secret-flow" })],
       ["Start", () => exA.start({ ...inB, target: "secret-flow" })],
@@ -87,7 +89,7 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
 
     // Within its own org, A cannot reach B's things by id either.
     assertEquals(
-      await code(resA.get({ org: "org-a", kind: "Workflow", ref: workflowB.metadata!.id })),
+      await code(resA.get({ org: "org-a", kind: "Workflow", ref: workflowB.id })),
       Status.NOT_FOUND,
     );
     assertEquals(await code(exA.get({ org: "org-a", id: runB.id })), Status.NOT_FOUND);
@@ -116,6 +118,55 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
     for await (const event of exA.watch({ org: "org-a", id: runA.id })) events.push(event.type);
     assertEquals(events.at(-1), "execution.cancelled");
     await resA.delete({ org: "org-a", kind: "Workflow", ref: "own-flow" });
+
+    // A refused batch is an error status naming each problem at the file:line sent,
+    // with the same problems as Diagnostics in a trailer; a missing reference is a
+    // FAILED_PRECONDITION found in the store's transaction: nothing applied.
+    const refusal = async (call: Promise<unknown>) => {
+      const err = await call.then(() => undefined, (e) => e);
+      assert(err instanceof GrpcError, `expected a gRPC error, got ${err}`);
+      const trailer = err.metadata[DIAGNOSTICS_TRAILER];
+      assert(trailer, `no ${DIAGNOSTICS_TRAILER} trailer`);
+      return { code: err.code, details: err.details, ...Diagnostics.decode(trailer) };
+    };
+    const missing = await refusal(resA.apply({
+      org: "org-a",
+      resources: [
+        { kind: "Skill", name: "real", specJson: '{"description":"d","content":"c"}' },
+        {
+          kind: "Agent",
+          name: "needy",
+          specJson: JSON.stringify({ instructions: "x", skills: ["real", "secret-flow", "none"] }),
+          sourceFile: "stigmer/needy.yaml",
+          sourceLine: 12,
+        },
+      ],
+    }));
+    assertEquals([missing.code, missing.total], [Status.FAILED_PRECONDITION, 2]);
+    assertEquals(
+      missing.details,
+      "a reference names no resource; nothing applied\n" +
+        'stigmer/needy.yaml:12: spec.skills[1]: Skill "secret-flow" not found: no Skill of that name in this batch or in organization org-a\n' +
+        'stigmer/needy.yaml:12: spec.skills[2]: Skill "none" not found: no Skill of that name in this batch or in organization org-a',
+    );
+    assertEquals(missing.diagnostics.map((d) => [d.file, d.line, d.path]), [
+      ["stigmer/needy.yaml", 12, "spec.skills[1]"],
+      ["stigmer/needy.yaml", 12, "spec.skills[2]"],
+    ]);
+    const invalid = await refusal(resA.apply({
+      org: "org-a",
+      resources: [{
+        kind: "Agent",
+        name: "bad",
+        specJson: "{}",
+        sourceFile: "a.yaml",
+        sourceLine: 3,
+      }],
+    }));
+    assertEquals(invalid.code, Status.INVALID_ARGUMENT);
+    assertMatch(invalid.details, /a\.yaml:3: spec\.instructions: is missing/);
+    assertEquals(invalid.diagnostics.map((d) => d.path), ["spec.instructions"]);
+    assertEquals((await resA.list({ org: "org-a" })).items, []);
 
     // Nothing A tried touched org-b.
     const bItems = (await resB.list({ org: "org-b" })).items;

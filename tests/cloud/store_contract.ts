@@ -101,6 +101,35 @@ export async function runContract(store: ResourceStore): Promise<unknown[]> {
   await step(() => store.list("acme", { labels: { team: "zzz" } }));
   await step(() => store.list("acme", { pageToken: "garbage" }));
 
+  // References: checked in the apply transaction, against the org as the batch leaves
+  // it, by slug, exact name or id; one missing refuses the whole batch.
+  const refs = (...pairs: [ResourceInput["kind"], string][]) =>
+    pairs.map(([kind, name]) => ({ kind, name }));
+  await step(() =>
+    store.applyBatch("acme", [
+      res("Skill", "Tool Kit", { spec: { description: "d", content: "c" } }),
+      res("Agent", "needs", {
+        spec: { instructions: "x" },
+        references: refs(["Skill", "tool-kit"], ["Skill", "Tool Kit"], ["Workflow", id], [
+          "Workflow",
+          "Hello World",
+        ]),
+      }),
+    ])
+  );
+  await step(() =>
+    store.applyBatch("acme", [
+      res("Agent", "stranded", {
+        spec: { instructions: "x" },
+        references: refs(["Skill", "tool kit"], ["Skill", "nope"], ["Skill", "tool-kit"]),
+      }),
+    ])
+  );
+  await step(() => store.get("acme", "Agent", "stranded"));
+  await step(() =>
+    store.applyBatch("globex", [res("Agent", "other", { references: refs(["Skill", "tool-kit"]) })])
+  );
+
   // Delete.
   await step(() => store.delete("acme", "Workflow", "b2"));
   await step(() => store.delete("acme", "Workflow", "b2"));

@@ -3,12 +3,8 @@ import { join } from "node:path";
 import { formatDiagnostic, UsageError } from "../../src/errors.ts";
 import { expandGlob, matchSegments, segments } from "../../src/project/glob.ts";
 import { parseManifests } from "../../src/project/manifest.ts";
-import {
-  checkBatch,
-  findProjectFile,
-  loadProject,
-  validateBatch,
-} from "../../src/project/project.ts";
+import { findProjectFile, loadProject } from "../../src/project/project.ts";
+import { checkBatch } from "../../src/project/batch.ts";
 import { AGENT, agentYaml, validationError, withProject } from "./helpers.ts";
 
 const SKILL = `apiVersion: agentic.stigmer.ai/v1
@@ -262,7 +258,7 @@ function batch(text: string) {
   return resources;
 }
 
-Deno.test("validateBatch: duplicate names per kind point at the second and name the first", () => {
+Deno.test("checkBatch: duplicate names per kind point at the second and name the first", () => {
   const resources = batch(
     `${AGENT}---\n${agentYaml("Greeter")}---\n${SKILL}---\n${agentYaml("greeter")}---
 apiVersion: agentic.stigmer.ai/v1
@@ -271,7 +267,7 @@ metadata: {name: greeter}
 spec: {description: "same name, other kind", content: fine}
 `,
   );
-  assert.deepEqual(checkBatch(resources).map(formatDiagnostic), [
+  assert.deepEqual(checkBatch(resources).errors.map(formatDiagnostic), [
     'b.yaml:11:9: metadata.name: Agent "Greeter" has the same slug "greeter" as "greeter"; the first is at b.yaml:1',
     'b.yaml:23:9: metadata.name: Agent "greeter" is declared twice; the first is at b.yaml:1',
   ]);
@@ -300,18 +296,10 @@ spec:
 ---
 ${SKILL}`;
 
-Deno.test("validateBatch: dangling references name the missing resource and its kind", () => {
-  const resources = batch(REFS);
-  const error = (() => {
-    try {
-      validateBatch(resources);
-    } catch (e) {
-      return e as { diagnostics: Parameters<typeof formatDiagnostic>[0][]; exitCode: number };
-    }
-    throw new Error("expected a ValidationError");
-  })();
-  assert.equal(error.exitCode, 2);
-  assert.deepEqual(messagesOf(error), [
+Deno.test("checkBatch: references to names not in the batch are unresolved, at the reference", () => {
+  const { errors, unresolved } = checkBatch(batch(REFS));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(unresolved.map(formatDiagnostic), [
     'b.yaml:6:25: spec.skills[1]: Skill "web-search" not found: no Skill of that name in this batch',
     'b.yaml:7:16: spec.mcpServers[0]: McpServer "github" not found: no McpServer of that name in this batch',
     'b.yaml:8:8: spec.env: Environment "prod" not found: no Environment of that name in this batch',
@@ -320,16 +308,22 @@ Deno.test("validateBatch: dangling references name the missing resource and its 
   ]);
 });
 
-Deno.test("validateBatch: references may be satisfied by names the backend knows", () => {
-  const resources = batch(REFS);
-  const known = {
-    Skill: new Set(["web-search"]),
-    McpServer: new Set(["GitHub"]),
-    Environment: new Set<string>(),
-    Agent: new Set(["reviewer"]),
-  };
-  assert.deepEqual(checkBatch(resources, known).map(formatDiagnostic), [
-    'b.yaml:8:8: spec.env: Environment "prod" not found: no Environment of that name in this batch or in the backend',
+Deno.test("checkBatch: a reference names a resource by its name or its slug, as get does", () => {
+  const resources = batch(`apiVersion: agentic.stigmer.ai/v1
+kind: Skill
+metadata: {name: House Style}
+spec: {description: d, content: c}
+---
+apiVersion: agentic.stigmer.ai/v1
+kind: Agent
+metadata: {name: writer}
+spec:
+  instructions: Write.
+  skills: [House Style, house-style, house style]
+`);
+  const { errors, unresolved } = checkBatch(resources);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(unresolved.map(formatDiagnostic), [
+    'b.yaml:11:38: spec.skills[2]: Skill "house style" not found: no Skill of that name in this batch',
   ]);
-  validateBatch(resources, { ...known, Environment: new Set(["prod"]) });
 });

@@ -109,7 +109,7 @@ Deno.test(
     });
     assertMatch(
       dangling,
-      /stigmer\/agent\.yaml:7:24: spec\.skills\[1\]: Skill "ghost" not found: no Skill of that name in this batch or in the backend/,
+      /stigmer\/agent\.yaml:7:24: spec\.skills\[1\]: Skill "ghost" not found: no Skill of that name in this batch or in organization local/,
     );
 
     // A YAML alias bomb: refused before it expands.

@@ -6,7 +6,7 @@ import {
   assertRejects,
 } from "../helpers/assert.ts";
 import { SqliteStore } from "../../src/store/sqlite_store.ts";
-import { InvalidInputError } from "../../src/store/errors.ts";
+import { InvalidInputError, MissingReferencesError } from "../../src/store/errors.ts";
 import type { Kind, Resource, ResourceInput } from "../../src/model/resource.ts";
 import { input, withStore, withTempDir } from "./helpers.ts";
 
@@ -203,6 +203,72 @@ Deno.test("prune deletes only the project's undeclared resources", async () => {
     await assertRejects(
       () => store.applyBatch("local", [], { pruneProject: "" }),
       InvalidInputError,
+    );
+  });
+});
+
+Deno.test("references are checked in the transaction, after the upserts and the prune", async () => {
+  await withStore(async (store) => {
+    const [{ resource: style }] = (await store.applyBatch("local", [
+      input("Skill", "House Style", { project: "p" }),
+      input("Skill", "kept", { project: "p" }),
+    ])).outcomes;
+    // By slug, exact name or id; in the batch or already stored.
+    const ok = await store.applyBatch("local", [
+      input("Agent", "writer", {
+        project: "p",
+        references: [
+          { kind: "Skill", name: "house-style" },
+          { kind: "Skill", name: "House Style" },
+          { kind: "Skill", name: style.metadata.id },
+          { kind: "Skill", name: "fresh" },
+        ],
+      }),
+      input("Skill", "fresh", { project: "p" }),
+    ]);
+    assertEquals(ok.outcomes.map((o) => o.action), ["CREATED", "CREATED"]);
+
+    // Every missing one is named; nothing of the batch is written.
+    const error = await assertRejects(
+      () =>
+        store.applyBatch("local", [
+          input("Agent", "editor", {
+            references: [
+              { kind: "Skill", name: "house style" }, // neither the slug nor the exact name
+              { kind: "Skill", name: "kept" },
+              { kind: "Agent", name: "ghost" },
+            ],
+          }),
+        ]),
+      MissingReferencesError,
+    );
+    assertEquals((error as MissingReferencesError).missing, [
+      { input: 0, reference: 0, kind: "Skill", name: "house style" },
+      { input: 0, reference: 2, kind: "Agent", name: "ghost" },
+    ]);
+    assertEquals(await store.get("local", "Agent", "editor"), undefined);
+
+    // A prune that would delete a referenced resource is refused whole.
+    const before = (await store.list("local")).items.map((r) => r.metadata.version);
+    await assertRejects(
+      () =>
+        store.applyBatch("local", [
+          input("Agent", "writer", {
+            project: "p",
+            spec: { changed: true },
+            references: [{ kind: "Skill", name: "kept" }],
+          }),
+        ], { pruneProject: "p" }),
+      MissingReferencesError,
+    );
+    assertEquals((await store.list("local")).items.map((r) => r.metadata.version), before);
+    // Another organization's resources never satisfy a reference.
+    await assertRejects(
+      () =>
+        store.applyBatch("acme", [
+          input("Agent", "a", { references: [{ kind: "Skill", name: "kept" }] }),
+        ]),
+      MissingReferencesError,
     );
   });
 });

@@ -4,13 +4,17 @@
 // changed since the last apply: see project_cache.ts.
 import type { LoadedProject } from "../../project/project.ts";
 import type { DeclaredResource } from "../../project/manifest.ts";
-import type { Kind } from "../../model/resource.ts";
 import { type CheckedProject, readCachedProject, writeCachedProject } from "../project_cache.ts";
 import { type Diagnostic, formatDiagnostic, UsageError, ValidationError } from "../../errors.ts";
 import { connectBackend } from "../backend.ts";
-import { withBackend } from "../rpc_errors.ts";
+import { explain } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
-import { ResourceServiceDefinition } from "../../rpc/gen/stigmer/v1/resource.ts";
+import { DIAGNOSTICS_TRAILER, GrpcError } from "../../rpc/status.ts";
+import {
+  type ApplyResponse,
+  Diagnostics,
+  ResourceServiceDefinition,
+} from "../../rpc/gen/stigmer/v1/resource.ts";
 import { colors, formatTable, info, printJson, success, warn, writeOut } from "../output.ts";
 import { displayPath } from "../../project/paths.ts";
 
@@ -32,41 +36,49 @@ function describeSource(project: LoadedProject): string {
 }
 
 /**
- * What can be checked without a backend: duplicates are errors (thrown, before
- * anything starts); names not in the batch come back as notes, for the backend
- * to resolve.
+ * What can be checked without a backend, in one pass: duplicates are errors
+ * (thrown, before anything starts); names not in the batch come back as notes,
+ * for the backend to resolve in its apply transaction.
  */
 async function localCheck(resources: DeclaredResource[]): Promise<string[]> {
-  const { checkBatch } = await import("../../project/project.ts");
-  const { referencedNames } = await import("../../model/references.ts");
-  const everything: Partial<Record<Kind, Set<string>>> = Object.fromEntries(
-    referencedNames(resources),
-  );
-  const errors = checkBatch(resources, everything);
+  const { checkBatch } = await import("../../project/batch.ts");
+  const { errors, unresolved } = checkBatch(resources);
   if (errors.length > 0) {
     throw new ValidationError("the project has errors; nothing applied", errors);
   }
-  return checkBatch(resources).map((d) =>
-    `${formatDiagnostic(d)} (apply will look in the backend)`
-  );
+  return unresolved.map((d) => `${formatDiagnostic(d)} (apply will look in the backend)`);
 }
 
 /**
- * The backend only knows where each resource starts; point its diagnostics at
- * the field, as local ones do (the resource is found by its file and line).
+ * The backend only knows where each resource starts (the file:line sent with
+ * it); point its diagnostics at the field, as local ones do.
  */
 async function relocate(
   diagnostic: Diagnostic,
   resources: DeclaredResource[],
 ): Promise<Diagnostic> {
-  const { locateIn } = await import("../../project/manifest.ts");
+  const { locateInManifest } = await import("../../project/manifest.ts");
   const { parseKeyPath } = await import("../../model/problems.ts");
   const resource = resources.find((r) =>
-    displayPath(r.source.file, Deno.cwd()) === diagnostic.file &&
-    r.source.line === diagnostic.line
+    r.source.file === diagnostic.file && r.source.line === diagnostic.line
   );
   if (!resource || !diagnostic.path) return diagnostic;
-  return { ...diagnostic, ...locateIn(resource, parseKeyPath(diagnostic.path)) };
+  return { ...diagnostic, ...await locateInManifest(resource, parseKeyPath(diagnostic.path)) };
+}
+
+/** A batch the backend refused, with its problems at file:line:column. */
+async function refusal(err: unknown, resources: DeclaredResource[]): Promise<unknown> {
+  if (!(err instanceof GrpcError)) return err;
+  const trailer = err.metadata[DIAGNOSTICS_TRAILER];
+  if (!trailer) return err;
+  const { diagnostics, total } = Diagnostics.decode(trailer);
+  if (diagnostics.length === 0) return err;
+  const more = total - diagnostics.length;
+  return new ValidationError(
+    err.details.split("\n")[0],
+    await Promise.all(diagnostics.map((d) => relocate(d, resources))),
+    more > 0 ? { hint: `${more} more problems not shown; fix these and apply again` } : {},
+  );
 }
 
 /** Loads and checks the project, or takes it from the cache when nothing changed. */
@@ -127,40 +139,38 @@ export async function apply(opts: ApplyOptions): Promise<void> {
   const backend = await connectBackend({
     org: opts.org,
     autoStart: opts.autoStart,
-    projectOrg: project.organization || undefined,
+    // The project loaded (not the one around the current directory); "" when it names none.
+    projectOrg: project.organization,
   });
-  const response = await withBackend(
-    backend.selection,
-    () =>
-      makeClient(backend.channel, ResourceServiceDefinition).apply({
-        org: backend.selection.org,
-        project: project.name,
-        prune: opts.prune ?? false,
-        resources: resources.map((r) => ({
-          kind: r.kind,
-          name: r.name,
-          labels: r.labels,
-          annotations: r.annotations,
-          specJson: JSON.stringify(r.spec),
-          sourceFile: displayPath(r.source.file, Deno.cwd()),
-          sourceLine: r.source.line,
-        })),
-      }),
-  );
-  backend.channel.close();
-  if (response.diagnostics.length > 0) {
-    throw new ValidationError(
-      "the backend refused the batch; nothing applied",
-      await Promise.all(response.diagnostics.map((d) => relocate(d, resources))),
-    );
+  const request = {
+    org: backend.selection.org,
+    project: project.name,
+    prune: opts.prune ?? false,
+    resources: resources.map((r) => ({
+      kind: r.kind,
+      name: r.name,
+      labels: r.labels,
+      annotations: r.annotations,
+      specJson: JSON.stringify(r.spec),
+      sourceFile: r.source.file,
+      sourceLine: r.source.line,
+    })),
+  };
+  let response: ApplyResponse;
+  try {
+    response = await makeClient(backend.channel, ResourceServiceDefinition).apply(request);
+  } catch (err) {
+    throw explain(await refusal(err, resources), backend.selection);
+  } finally {
+    backend.channel.close();
   }
   if (opts.json) {
-    return printJson(response.results.map((r) => ({
-      kind: r.resource?.kind,
-      name: r.resource?.metadata?.name,
-      action: r.action,
-      version: r.resource?.metadata?.version,
-      id: r.resource?.metadata?.id,
+    return printJson(response.results.map(({ kind, name, action, version, id }) => ({
+      kind,
+      name,
+      action,
+      version,
+      id,
     })));
   }
   const c = colors();
@@ -173,11 +183,11 @@ export async function apply(opts: ApplyOptions): Promise<void> {
   writeOut(formatTable(
     ["KIND", "NAME", "ACTION", "VERSION", "ID"],
     response.results.map((r) => [
-      r.resource?.kind ?? "",
-      r.resource?.metadata?.name ?? "",
+      r.kind,
+      r.name,
       (paint[r.action] ?? String)(r.action),
-      String(r.resource?.metadata?.version ?? ""),
-      r.resource?.metadata?.id ?? "",
+      String(r.version),
+      r.id,
     ]),
   ));
   const counts = new Map<string, number>();

@@ -1,22 +1,30 @@
 // ResourceService: validates what the CLI sends (the server never trusts its
-// clients), checks references against the batch and the store, and applies
-// the batch in one transaction.
-import type { ResourceServiceDefinition } from "../../rpc/gen/stigmer/v1/resource.ts";
+// clients) and applies the batch in one transaction, in which the store also
+// checks every reference. A refused batch is an error status whose message
+// names each problem at file:line, with the same problems as Diagnostics in the
+// trailer the CLI reads to point at the field.
+import {
+  type ApplyRequest,
+  type ApplyResponse,
+  Diagnostics,
+  type ResourceServiceDefinition,
+} from "../../rpc/gen/stigmer/v1/resource.ts";
 import type { Handlers } from "../grpc_adapter.ts";
 import type { ResourceStore } from "../../store/store.ts";
-import { GrpcError, Status } from "../../rpc/status.ts";
-import {
-  type DeclaredResource,
-  manifestFromValue,
-  toResourceInput,
-} from "../../project/manifest.ts";
-import { checkBatch, type KnownNames } from "../../project/project.ts";
-import { referencedNames } from "../../model/references.ts";
-import { API_VERSION, type Kind } from "../../model/resource.ts";
-import type { Diagnostic } from "../../errors.ts";
+import { MissingReferencesError } from "../../store/errors.ts";
+import { DIAGNOSTICS_TRAILER, GrpcError, Status } from "../../rpc/status.ts";
+import { manifestFromValue } from "../../project/manifest.ts";
+import { formatKeyPath } from "../../model/problems.ts";
+import { missingReferenceMessage, type Reference, referencesOf } from "../../model/references.ts";
+import { API_VERSION, type Kind, type ResourceInput } from "../../model/resource.ts";
+import { type Diagnostic, formatDiagnostic } from "../../errors.ts";
 import { parseKind } from "../../model/kind_names.ts";
 import { resourceToWire } from "../convert.ts";
 import { requireOrg } from "./org_access.ts";
+
+/** Kept well under HTTP/2 header limits; the message says how many more there were. */
+const MAX_SENT = 50;
+const MAX_IN_MESSAGE = 10;
 
 function kindOf(text: string): Kind {
   try {
@@ -26,63 +34,130 @@ function kindOf(text: string): Kind {
   }
 }
 
+/** A refused batch: every problem in the message (some) and in the trailer (more). */
+function refuse(code: number, summary: string, diagnostics: Diagnostic[]): GrpcError {
+  const shown = diagnostics.slice(0, MAX_IN_MESSAGE).map(formatDiagnostic);
+  const more = diagnostics.length - shown.length;
+  const text = [summary, ...shown, ...(more > 0 ? [`… and ${more} more`] : [])].join("\n");
+  const sent = Diagnostics.encode({
+    diagnostics: diagnostics.slice(0, MAX_SENT),
+    total: diagnostics.length,
+  }).finish();
+  return new GrpcError(code, text, { metadata: { [DIAGNOSTICS_TRAILER]: sent } });
+}
+
+interface Checked {
+  inputs: ResourceInput[];
+  /** Per input, its references with where they are written. */
+  references: Reference[][];
+}
+
+/** Parses and validates each resource once; throws INVALID_ARGUMENT with every problem. */
+function checkRequest(request: ApplyRequest): Checked {
+  const inputs: ResourceInput[] = [];
+  const references: Reference[][] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const input of request.resources) {
+    const source = { file: input.sourceFile || "(request)", line: input.sourceLine };
+    let spec: unknown;
+    try {
+      spec = input.specJson ? JSON.parse(input.specJson) : {};
+    } catch {
+      diagnostics.push({ ...source, column: 0, path: "spec", message: "is not valid JSON" });
+      continue;
+    }
+    const result = manifestFromValue({
+      apiVersion: API_VERSION,
+      kind: input.kind,
+      metadata: {
+        name: input.name,
+        ...(Object.keys(input.labels).length ? { labels: input.labels } : {}),
+        ...(Object.keys(input.annotations).length ? { annotations: input.annotations } : {}),
+      },
+      spec,
+    }, source);
+    diagnostics.push(...result.diagnostics);
+    for (const { kind, name, labels, annotations, spec } of result.resources) {
+      const refs = referencesOf({ kind, spec });
+      inputs.push({
+        kind,
+        name,
+        labels,
+        annotations,
+        spec,
+        project: request.project,
+        references: refs,
+      });
+      references.push(refs);
+    }
+  }
+  if (diagnostics.length > 0) {
+    throw refuse(Status.INVALID_ARGUMENT, "the batch is invalid; nothing applied", diagnostics);
+  }
+  return { inputs, references };
+}
+
+/** Missing references, located at the resource that holds them (file:line) and the field. */
+function missingDiagnostics(
+  request: ApplyRequest,
+  checked: Checked,
+  error: MissingReferencesError,
+  org: string,
+): Diagnostic[] {
+  return error.missing.map(({ input, reference }) => {
+    const sent = request.resources[input];
+    const ref = checked.references[input][reference];
+    return {
+      file: sent.sourceFile || "(request)",
+      line: sent.sourceLine,
+      column: 0,
+      path: formatKeyPath(ref.path),
+      message: missingReferenceMessage(ref, `in this batch or in organization ${org}`),
+    };
+  });
+}
+
+async function applyBatch(
+  store: ResourceStore,
+  org: string,
+  request: ApplyRequest,
+): Promise<ApplyResponse> {
+  const checked = checkRequest(request);
+  if (request.prune && !request.project) {
+    throw new GrpcError(
+      Status.INVALID_ARGUMENT,
+      "--prune needs a project name (Stigmer.yaml name)",
+    );
+  }
+  try {
+    const { outcomes, pruned } = await store.applyBatch(org, checked.inputs, {
+      pruneProject: request.prune ? request.project : undefined,
+    });
+    return {
+      results: [
+        ...outcomes.map(({ action, resource }) => ({ action, resource })),
+        ...pruned.map((resource) => ({ action: "DELETED", resource })),
+      ].map(({ action, resource: { kind, metadata: { name, version, id } } }) => ({
+        action,
+        kind,
+        name,
+        version,
+        id,
+      })),
+    };
+  } catch (err) {
+    if (!(err instanceof MissingReferencesError)) throw err;
+    throw refuse(
+      Status.FAILED_PRECONDITION,
+      "a reference names no resource; nothing applied",
+      missingDiagnostics(request, checked, err, org),
+    );
+  }
+}
+
 export function resourceHandlers(store: ResourceStore): Handlers<typeof ResourceServiceDefinition> {
   return {
-    apply: async (request, ctx) => {
-      const org = requireOrg(ctx.principal, request.org);
-      const declared: DeclaredResource[] = [];
-      const diagnostics: Diagnostic[] = [];
-      for (const input of request.resources) {
-        const source = { file: input.sourceFile || "(request)", line: input.sourceLine };
-        let spec: unknown;
-        try {
-          spec = input.specJson ? JSON.parse(input.specJson) : {};
-        } catch {
-          diagnostics.push({ ...source, column: 0, path: "spec", message: "is not valid JSON" });
-          continue;
-        }
-        const result = manifestFromValue({
-          apiVersion: API_VERSION,
-          kind: input.kind,
-          metadata: {
-            name: input.name,
-            ...(Object.keys(input.labels).length ? { labels: input.labels } : {}),
-            ...(Object.keys(input.annotations).length ? { annotations: input.annotations } : {}),
-          },
-          spec,
-        }, source);
-        declared.push(...result.resources);
-        diagnostics.push(...result.diagnostics);
-      }
-      if (diagnostics.length === 0) {
-        const known: KnownNames = {};
-        for (const [kind, names] of referencedNames(declared)) {
-          const found: string[] = [];
-          for (const name of names) if (await store.get(org, kind, name)) found.push(name);
-          known[kind] = found;
-        }
-        diagnostics.push(...checkBatch(declared, known));
-      }
-      if (diagnostics.length > 0) return { results: [], diagnostics };
-      if (request.prune && !request.project) {
-        throw new GrpcError(
-          Status.INVALID_ARGUMENT,
-          "--prune needs a project name (Stigmer.yaml name)",
-        );
-      }
-      const { outcomes, pruned } = await store.applyBatch(
-        org,
-        declared.map((r) => toResourceInput(r, request.project)),
-        { pruneProject: request.prune ? request.project : undefined },
-      );
-      return {
-        results: [
-          ...outcomes.map((o) => ({ action: o.action, resource: resourceToWire(o.resource) })),
-          ...pruned.map((r) => ({ action: "DELETED", resource: resourceToWire(r) })),
-        ],
-        diagnostics: [],
-      };
-    },
+    apply: (request, ctx) => applyBatch(store, requireOrg(ctx.principal, request.org), request),
     get: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
       const kind = kindOf(request.kind);

@@ -79,16 +79,31 @@ export interface ApplyRequest {
   prune: boolean;
 }
 
+/**
+ * What Apply did to one resource. Only the outcome: the spec was sent once,
+ * in the request, and does not come back.
+ */
 export interface ApplyResult {
   /** CREATED, UPDATED, UNCHANGED or DELETED (pruned). */
   action: string;
-  resource: Resource | undefined;
+  kind: string;
+  name: string;
+  version: number;
+  id: string;
 }
 
-/** Either diagnostics (and nothing applied) or results. */
 export interface ApplyResponse {
   results: ApplyResult[];
+}
+
+/**
+ * The located problems of a refused Apply, in its trailer "stigmer-diagnostics-bin":
+ * file and line are the ResourceInput's source_file and source_line, path the field.
+ */
+export interface Diagnostics {
   diagnostics: Diagnostic[];
+  /** How many problems there were: the trailer carries the first few only. */
+  total: number;
 }
 
 export interface GetResourceRequest {
@@ -1081,7 +1096,7 @@ export const ApplyRequest: MessageFns<ApplyRequest> = {
 };
 
 function createBaseApplyResult(): ApplyResult {
-  return { action: "", resource: undefined };
+  return { action: "", kind: "", name: "", version: 0, id: "" };
 }
 
 export const ApplyResult: MessageFns<ApplyResult> = {
@@ -1089,8 +1104,17 @@ export const ApplyResult: MessageFns<ApplyResult> = {
     if (message.action !== "") {
       writer.uint32(10).string(message.action);
     }
-    if (message.resource !== undefined) {
-      Resource.encode(message.resource, writer.uint32(18).fork()).join();
+    if (message.kind !== "") {
+      writer.uint32(26).string(message.kind);
+    }
+    if (message.name !== "") {
+      writer.uint32(34).string(message.name);
+    }
+    if (message.version !== 0) {
+      writer.uint32(40).int64(message.version);
+    }
+    if (message.id !== "") {
+      writer.uint32(50).string(message.id);
     }
     return writer;
   },
@@ -1116,12 +1140,36 @@ export const ApplyResult: MessageFns<ApplyResult> = {
             message.action = reader.string();
             continue;
           }
-          case 2: {
-            if (tag !== 18) {
+          case 3: {
+            if (tag !== 26) {
               break;
             }
 
-            message.resource = Resource.decode(reader, reader.uint32());
+            message.kind = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.version = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.id = reader.string();
             continue;
           }
         }
@@ -1142,24 +1190,22 @@ export const ApplyResult: MessageFns<ApplyResult> = {
   fromPartial<I extends Exact<DeepPartial<ApplyResult>, I>>(object: I): ApplyResult {
     const message = createBaseApplyResult();
     message.action = object.action ?? "";
-    message.resource = (object.resource !== undefined && object.resource !== null)
-      ? Resource.fromPartial(object.resource)
-      : undefined;
+    message.kind = object.kind ?? "";
+    message.name = object.name ?? "";
+    message.version = object.version ?? 0;
+    message.id = object.id ?? "";
     return message;
   },
 };
 
 function createBaseApplyResponse(): ApplyResponse {
-  return { results: [], diagnostics: [] };
+  return { results: [] };
 }
 
 export const ApplyResponse: MessageFns<ApplyResponse> = {
   encode(message: ApplyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.results) {
       ApplyResult.encode(v!, writer.uint32(10).fork()).join();
-    }
-    for (const v of message.diagnostics) {
-      Diagnostic.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1185,14 +1231,6 @@ export const ApplyResponse: MessageFns<ApplyResponse> = {
             message.results.push(ApplyResult.decode(reader, reader.uint32()));
             continue;
           }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.diagnostics.push(Diagnostic.decode(reader, reader.uint32()));
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1211,7 +1249,73 @@ export const ApplyResponse: MessageFns<ApplyResponse> = {
   fromPartial<I extends Exact<DeepPartial<ApplyResponse>, I>>(object: I): ApplyResponse {
     const message = createBaseApplyResponse();
     message.results = object.results?.map((e) => ApplyResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDiagnostics(): Diagnostics {
+  return { diagnostics: [], total: 0 };
+}
+
+export const Diagnostics: MessageFns<Diagnostics> = {
+  encode(message: Diagnostics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.diagnostics) {
+      Diagnostic.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).int32(message.total);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Diagnostics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiagnostics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.diagnostics.push(Diagnostic.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Diagnostics>, I>>(base?: I): Diagnostics {
+    return Diagnostics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Diagnostics>, I>>(object: I): Diagnostics {
+    const message = createBaseDiagnostics();
     message.diagnostics = object.diagnostics?.map((e) => Diagnostic.fromPartial(e)) || [];
+    message.total = object.total ?? 0;
     return message;
   },
 };
