@@ -10,7 +10,6 @@
 import postgres, { type Sql, type TransactionSql } from "postgres";
 import { StoreError } from "./errors.ts";
 import { LOCK_NAMESPACE, migrate } from "./postgres_schema.ts";
-import { referenceLookups, throwIfMissing } from "./references.ts";
 import { describeDatabase, isConnectionError, toStoreError } from "./postgres_errors.ts";
 import { installPostgresDriverGuard } from "./postgres_driver_guard.ts";
 import { type Dialect, type Query, runAsync, type Step } from "./sql.ts";

@@ -249,6 +249,9 @@ Deno.test(
     const noOrg = await w.cli(["get", "workflows"]);
     assertExit(noOrg, 2, "get without an org");
     assertMatch(noOrg.stderr, /organization not set for cloud mode/);
+  }),
+);
+
 const WORKFLOW = (name: string) =>
   `apiVersion: agentic.stigmer.ai/v1\nkind: Workflow\nmetadata:\n  name: ${name}\nspec:\n  document:\n    dsl: "1.0.0"\n    namespace: t\n    name: ${name}\n    version: "0.1.0"\n  do:\n    - a:\n        set:\n          x: 1\n`;
 
