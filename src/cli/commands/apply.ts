@@ -75,11 +75,18 @@ async function loadChecked(opts: ApplyOptions): Promise<CheckedProject> {
   const cached = cacheable ? await readCachedProject(opts.dir) : undefined;
   if (cached) return cached;
   const { loadProject } = await import("../../model/project.ts");
+  const { loadConfig } = await import("../../config/config.ts");
+  const { protectedFiles } = await import("../../config/paths.ts");
+  const { readEnvironment } = await import("../../config/environment.ts");
+  // A broken config.yaml is reported by the commands that use it; a dry run still checks.
+  const home = readEnvironment().home;
+  const dataDir = await loadConfig().then((c) => c.local.dataDir, () => `${home}/data`);
   const files: Record<string, string> = {};
   const project = await loadProject({
     dir: opts.dir,
     files: opts.file,
     onRead: (path, text) => (files[path] = text),
+    codeMode: { protection: protectedFiles(home, dataDir) },
   });
   const checked = { project, notes: await localCheck(project.resources) };
   if (cacheable) await writeCachedProject(checked, files);
