@@ -26,6 +26,7 @@ export function explain(err: unknown, selection: BackendSelection): unknown {
     case Status.INVALID_ARGUMENT:
       return new UsageError(err.details);
     case Status.NOT_FOUND:
+    case Status.ALREADY_EXISTS:
       return new RemoteError(err.code, err.details);
     default:
       return new RemoteError(err.code, err.details, {

@@ -4,7 +4,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { MethodDefinition, ServiceDefinition } from "../client/grpc_fetch.ts";
 import { GrpcError, Status } from "../client/grpc_status.ts";
-import { InvalidInputError, NotFoundError } from "../store/errors.ts";
+import { ConflictError, InvalidInputError, NotFoundError } from "../store/errors.ts";
 import { UsageError, ValidationError } from "../errors.ts";
 
 export interface CallContext {
@@ -48,6 +48,7 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof GrpcError) return { code: err.code, details: err.details };
   const details = err instanceof Error ? err.message : String(err);
   if (err instanceof NotFoundError) return { code: Status.NOT_FOUND, details };
+  if (err instanceof ConflictError) return { code: Status.ALREADY_EXISTS, details };
   if (
     err instanceof InvalidInputError || err instanceof ValidationError || err instanceof UsageError
   ) {
@@ -58,7 +59,7 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
 
 /** Errors the caller caused are answered, not logged as the server's faults. */
 function isCallerError(err: unknown): boolean {
-  return err instanceof GrpcError || err instanceof NotFoundError ||
+  return err instanceof GrpcError || err instanceof NotFoundError || err instanceof ConflictError ||
     err instanceof InvalidInputError || err instanceof ValidationError || err instanceof UsageError;
 }
 

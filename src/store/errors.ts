@@ -8,3 +8,6 @@ export class NotFoundError extends StoreError {}
 
 /** The caller passed something the store cannot accept (gRPC INVALID_ARGUMENT). */
 export class InvalidInputError extends StoreError {}
+
+/** The input clashes with what is stored, e.g. another name with the same slug (ALREADY_EXISTS). */
+export class ConflictError extends StoreError {}

@@ -23,7 +23,7 @@ import type {
 } from "./store.ts";
 import { InvalidInputError, NotFoundError, StoreError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
-import { isKind, prepareInput, sameContent } from "./resource_input.ts";
+import { checkSlugOwner, claimSlug, isKind, prepareInput, sameContent } from "./resource_input.ts";
 import { LOCK_NAMESPACE, migrate } from "./postgres_schema.ts";
 import { describeDatabase, isConnectionError, toStoreError } from "./postgres_errors.ts";
 import { installPostgresDriverGuard } from "./postgres_driver_guard.ts";
@@ -108,24 +108,17 @@ export class PostgresStore implements ResourceStore {
     }
     return this.#write(org, async (tx) => {
       const now = timestamp();
-      const declared = new Set<string>();
+      const declared = new Map<string, string>(); // "Kind/slug" → name
       const outcomes = [];
       for (const [index, raw] of inputs.entries()) {
         const input = prepareInput(raw, index);
-        const key = `${input.kind}/${input.slug}`;
-        if (declared.has(key)) {
-          throw new InvalidInputError(
-            `resource ${
-              index + 1
-            } "${input.name}": another ${input.kind} in the batch has the slug "${input.slug}"`,
-          );
-        }
-        declared.add(key);
+        claimSlug(declared, input, index);
         const [existing] = await q<ResourceRow>(
           tx,
           "SELECT * FROM resources WHERE org = $1 AND kind = $2 AND slug = $3",
           [org, input.kind, input.slug],
         );
+        checkSlugOwner(existing, input);
         if (!existing) {
           const [row] = await q<ResourceRow>(
             tx,

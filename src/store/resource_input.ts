@@ -3,7 +3,7 @@
 import { type Kind, KINDS, type ResourceInput } from "../model/resource.ts";
 import { slugify } from "../model/slug.ts";
 import { canonicalJson } from "./canonical_json.ts";
-import { InvalidInputError } from "./errors.ts";
+import { ConflictError, InvalidInputError } from "./errors.ts";
 
 export interface PreparedInput {
   kind: Kind;
@@ -81,4 +81,33 @@ export function sameContent(
     canonicalJson(JSON.parse(row.labels)) === input.labels &&
     canonicalJson(JSON.parse(row.annotations)) === input.annotations &&
     canonicalJson(JSON.parse(row.spec)) === input.specCanonical;
+}
+
+/**
+ * Claims the input's slug within one batch (`claimed`: "Kind/slug" → name): a
+ * second name with the same slug is refused, naming both.
+ */
+export function claimSlug(claimed: Map<string, string>, input: PreparedInput, index: number): void {
+  const key = `${input.kind}/${input.slug}`;
+  const first = claimed.get(key);
+  if (first !== undefined) {
+    const what = first === input.name
+      ? `${input.kind} "${input.name}" is in the batch twice`
+      : `${input.kind} "${input.name}" has the slug "${input.slug}" of ${input.kind} "${first}", also in the batch`;
+    throw new InvalidInputError(`resource ${index + 1}: ${what}; rename one of them`);
+  }
+  claimed.set(key, input.name);
+}
+
+/**
+ * A stored resource with the input's slug but another name is a conflict, not
+ * an update: "slug-test!" must never take over "Slug Test".
+ */
+export function checkSlugOwner(stored: { name: string } | undefined, input: PreparedInput): void {
+  if (stored && stored.name !== input.name) {
+    throw new ConflictError(
+      `${input.kind} "${input.name}" has the slug "${input.slug}" of the existing ${input.kind} ` +
+        `"${stored.name}": rename it, or delete "${stored.name}" first`,
+    );
+  }
 }

@@ -28,7 +28,7 @@ import type {
 } from "./store.ts";
 import { InvalidInputError, NotFoundError, StoreError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
-import { isKind, prepareInput, sameContent } from "./resource_input.ts";
+import { checkSlugOwner, claimSlug, isKind, prepareInput, sameContent } from "./resource_input.ts";
 import { migrate } from "./sqlite_schema.ts";
 import {
   type EventRow,
@@ -114,18 +114,10 @@ export class SqliteStore implements ResourceStore {
       );
     }
     const now = timestamp();
-    const declared = new Set<string>();
+    const declared = new Map<string, string>(); // "Kind/slug" → name
     const outcomes = inputs.map((raw, index) => {
       const input = prepareInput(raw, index);
-      const key = `${input.kind}/${input.slug}`;
-      if (declared.has(key)) {
-        throw new InvalidInputError(
-          `resource ${
-            index + 1
-          } "${input.name}": another ${input.kind} in the batch has the slug "${input.slug}"`,
-        );
-      }
-      declared.add(key);
+      claimSlug(declared, input, index);
 
       const existing = this.#get<ResourceRow>(
         "SELECT * FROM resources WHERE org = ? AND kind = ? AND slug = ?",
@@ -133,6 +125,7 @@ export class SqliteStore implements ResourceStore {
         input.kind,
         input.slug,
       );
+      checkSlugOwner(existing, input);
       if (!existing) {
         const row = this.#get<ResourceRow>(
           `INSERT INTO resources

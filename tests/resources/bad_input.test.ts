@@ -190,3 +190,32 @@ Deno.test(
     ]);
   }),
 );
+
+Deno.test(
+  "bad input: a name whose slug another resource has is a conflict, never a takeover",
+  withResourceHome(async (home) => {
+    const first = await home.write("first", {
+      "Stigmer.yaml": projectYaml("first"),
+      "stigmer/a.yaml": agentYaml("Slug Test"),
+    });
+    await home.expect(0, ["apply"], { cwd: first });
+    const original = JSON.parse(
+      (await home.expect(0, ["get", "agent", "Slug Test", "-o", "json"], { cwd: first })).stdout,
+    );
+    const before = await storeSnapshot(home);
+
+    const second = await home.write("second", {
+      "Stigmer.yaml": projectYaml("second"),
+      "stigmer/b.yaml": agentYaml("slug-test!", { instructions: "Take over." }),
+    });
+    const conflict = await home.expect(1, ["apply"], { cwd: second });
+    assertEquals(conflict.stdout, "");
+    assertMatch(conflict.stderr, /Agent "slug-test!".*slug "slug-test".*Agent "Slug Test"/);
+    assertEquals(await storeSnapshot(home), before, "a conflicting apply changed the store");
+    const kept = JSON.parse(
+      (await home.expect(0, ["get", "agent", "Slug Test", "-o", "json"], { cwd: first })).stdout,
+    );
+    assertEquals(kept.metadata.id, original.metadata.id);
+    assertEquals(kept.metadata.name, "Slug Test");
+  }),
+);
