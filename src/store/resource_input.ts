@@ -2,6 +2,7 @@
 // store compares and writes the same strings. Shared by every store engine.
 import { type Kind, KINDS, type ResourceInput } from "../model/resource.ts";
 import { slugify } from "../model/slug.ts";
+import { unsafeCharacterProblem } from "../model/unsafe_text.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { ConflictError, InvalidInputError } from "./errors.ts";
 
@@ -31,11 +32,17 @@ export function prepareInput(input: ResourceInput, index: number): PreparedInput
     fail(`unknown kind ${JSON.stringify(input?.kind)}; expected one of ${KINDS.join(", ")}`);
   }
   if (typeof input.name !== "string" || input.name.trim() === "") fail("name is empty");
+  const unsafeName = unsafeCharacterProblem(input.name);
+  if (unsafeName) fail(`name ${unsafeName}`);
   const slug = slugify(input.name);
   if (slug === "") fail("name has no letters or digits to make a slug from");
   const project = input.project ?? "";
   if (typeof project !== "string") fail("project must be a string");
   const labels = stringMap(input.labels, "labels", fail);
+  for (const [key, value] of Object.entries(labels)) {
+    const problem = unsafeCharacterProblem(key) ?? unsafeCharacterProblem(value);
+    if (problem) fail(`label "${key}" ${problem}`);
+  }
   const annotations = stringMap(input.annotations, "annotations", fail);
   const spec = input.spec ?? {};
   if (!isPlainObject(spec)) fail("spec must be an object");

@@ -400,3 +400,23 @@ Deno.test("open refuses a schema newer than it knows and a missing directory", a
 Deno.test("two names with one slug are a conflict naming both, in a batch and across applies", async () => {
   await withStore((store) => checkSlugConflicts(store));
 });
+
+Deno.test("the store refuses names and labels with control, format or invalid characters", async () => {
+  await withStore(async (store) => {
+    for (
+      const bad of [
+        input("Agent", "nul\0byte"),
+        input("Agent", "bidi\u202Eevil"),
+        input("Agent", "zero\u200Bwidth"),
+        input("Agent", "two\nlines"),
+        input("Agent", "bad\uFFFDutf8"),
+        input("Agent", "ok", { labels: { "te\u200Bam": "a" } }),
+        input("Agent", "ok", { labels: { team: "a\rb" } }),
+      ]
+    ) {
+      const error = await assertRejects(() => store.applyBatch("local", [bad]), InvalidInputError);
+      assertMatch(error.message, /must not contain control, format or invalid characters \(U\+/);
+    }
+    assertEquals((await store.list("local")).items, []);
+  });
+});

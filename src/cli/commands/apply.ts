@@ -182,10 +182,11 @@ export async function apply(opts: ApplyOptions): Promise<void> {
     response.results.map((r) => [
       r.resource?.kind ?? "",
       r.resource?.metadata?.name ?? "",
-      (paint[r.action] ?? String)(r.action),
+      r.action,
       String(r.resource?.metadata?.version ?? ""),
       r.resource?.metadata?.id ?? "",
     ]),
+    { 2: (action) => (paint[action] ?? String)(action) },
   ));
   const counts = new Map<string, number>();
   for (const r of response.results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
