@@ -1,4 +1,4 @@
-// SPEC §2: STIGMER_HOME and the data dir are 0700, every file in them 0600.
+// SPEC §2: STIGMER_HOME and the data dir are 0700, their secret and data files 0600.
 // A umask of 022, an older version or a hand-made directory can leave them
 // open to other users; what the program owns is tightened, with one warning
 // naming each change. Only what exists is touched: a few stat calls a command.
@@ -38,13 +38,8 @@ export function tightenHomeModes(home: string, dataDir: string): string | undefi
   const data = dataPaths(dataDir);
   const changed: string[] = [];
   for (const dir of [home, data.dataDir, data.logsDir]) tighten(dir, DIR_MODE, changed);
-  const files = [
-    homeFiles.config,
-    homeFiles.configCache,
-    homeFiles.credentials,
-    ...filesIn(data.dataDir),
-    ...filesIn(data.logsDir),
-  ];
+  // config.yaml holds no secret and is often written by hand: it is left as its owner made it.
+  const files = [homeFiles.credentials, ...filesIn(data.dataDir), ...filesIn(data.logsDir)];
   for (const file of files) tighten(file, SECRET_MODE, changed);
   if (changed.length === 0) return undefined;
   return `other users could read files of STIGMER_HOME (${home}); tightened: ${changed.join(", ")}`;

@@ -31,6 +31,7 @@ Deno.test(
   withHome(async (home) => {
     // As an older version, or a umask of 022, left them.
     Deno.chmodSync(home.home, 0o755);
+    // A hand-written config.yaml holds no secret: it is left as it is.
     Deno.chmodSync(`${home.home}/config.yaml`, 0o644);
     Deno.mkdirSync(`${home.dataDir}/logs`, { recursive: true });
     Deno.chmodSync(home.dataDir, 0o755);
@@ -43,9 +44,10 @@ Deno.test(
     const warned = warnings(first.stderr);
     assertEquals(warned.length, 1, first.stderr);
     assertMatch(warned[0], /other users could read/);
-    for (const path of [home.home, home.dataDir, "config.yaml", "daemon.log"]) {
+    for (const path of [home.home, home.dataDir, "daemon.log"]) {
       assert(warned[0].includes(path), `${path} is not named in: ${warned[0]}`);
     }
+    assert(!warned[0].includes("config.yaml"), warned[0]);
 
     // The daemon wrote to the store: its WAL and shared-memory files exist now.
     const project = await Deno.makeTempDir({ prefix: "stigmer-modes-" });
@@ -65,7 +67,7 @@ Deno.test(
     for (const file of ["stigmer.db", "stigmer.db-wal", "stigmer.db-shm"]) {
       assertEquals(mode(`${home.dataDir}/${file}`), 0o600, file);
     }
-    assertEquals(openEntries(home.home), []);
+    assertEquals(openEntries(home.home), [`${home.home}/config.yaml 644`]);
   }),
 );
 
