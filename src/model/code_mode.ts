@@ -290,8 +290,23 @@ export async function runCodeMode(
   };
 
   // Imports are not reads for Deno: check the whole module graph before anything runs.
-  const info = await spawn(["info", "--json", "--import-map", importMapFile, main]).output();
+  const infoChild = spawn(["info", "--json", "--import-map", importMapFile, main]);
+  // Only against a hang (a registry that never answers): the program's own limit may be short.
+  const infoTimeoutMs = Math.max(timeoutMs, DEFAULT_TIMEOUT_MS);
+  const infoTimer = setTimeout(() => {
+    try {
+      infoChild.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, infoTimeoutMs);
+  const info = await infoChild.output().finally(() => clearTimeout(infoTimer));
   const graph = new TextDecoder().decode(info.stdout);
+  if (info.signal === "SIGKILL") {
+    throw fail(
+      `checking the program's imports took more than ${infoTimeoutMs / 1000}s and was stopped`,
+    );
+  }
   if (!info.success) {
     const tail = stderrTail(new TextDecoder().decode(info.stderr));
     throw fail(`cannot check the program's imports (deno info failed):\n${tail}`);
