@@ -2,11 +2,14 @@
 // was expected, and applies NOTHING — the bad batches also hold valid
 // resources, and the store is compared before and after.
 import { DatabaseSync } from "node:sqlite";
+import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
+import { ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import {
   agentYaml,
   API,
   applyTable,
+  listJson,
   projectYaml,
   type ResourceHome,
   skillYaml,
@@ -270,6 +273,45 @@ Deno.test(
     assertEquals(lines.length, 2, table);
     assertMatch(lines[1], /^evil\\u\{202e\}\\nAgent {3}forged {3}9 +1 /);
     assertMatch(lines[1], /p\\u\{200b\}q$/);
+    // The server refuses them too, from any client: a NUL no longer cuts a name short,
+    // and a lone surrogate arrives as invalid UTF-8 (U+FFFD).
+    const info = JSON.parse(await Deno.readTextFile(`${home.dataDir}/daemon.json`));
+    const channel = new Channel({
+      endpoint: `127.0.0.1:${info.port}`,
+      token: (await Deno.readTextFile(`${home.dataDir}/daemon.token`)).trim(),
+    });
+    try {
+      const client = makeClient(channel, ResourceServiceDefinition);
+      for (
+        const [name, labels] of [
+          ["nul\0byte", {}],
+          ["bidi\u202Eevil", {}],
+          ["lone\uD800half", {}],
+          ["labelled", { team: "a\u200Bb" }],
+        ] as [string, Record<string, string>][]
+      ) {
+        const response = await client.apply({
+          org: "local",
+          project: "raw",
+          prune: false,
+          resources: [{
+            kind: "Agent",
+            name,
+            labels,
+            annotations: {},
+            specJson: '{"instructions":"x"}',
+            sourceFile: "raw",
+            sourceLine: 1,
+          }],
+        });
+        assertEquals(response.results, [], JSON.stringify(name));
+        assertMatch(response.diagnostics[0]?.message ?? "", refusal);
+      }
+    } finally {
+      channel.close();
+    }
+    assertEquals((await listJson(home, "agents")).length, 1);
+
     const missing = await home.expect(1, ["get", "agent", "no\u202Esuch\nline"], { cwd: ok });
     assert(!/[\u202E]/.test(missing.stderr), JSON.stringify(missing.stderr));
     assertMatch(missing.stderr, /no\\u\{202e\}such\\nline/);
