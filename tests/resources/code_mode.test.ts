@@ -216,8 +216,6 @@ Deno.test(
     const thrown = await home.expect(2, ["apply", "--dry-run"], { cwd: linkDir });
     assertMatch(thrown.stderr, /main\.ts: the program's output holds a secret of .*daemon\.token/);
     noSecret(thrown);
-    await Deno.writeTextFile(`${linkDir}/cred.yaml`, "");
-    await Deno.remove(`${linkDir}/cred.yaml`);
     await Deno.symlink(`${home.home}/credentials.yaml`, `${linkDir}/cred.yaml`);
     await Deno.writeTextFile(
       `${linkDir}/main.ts`,
