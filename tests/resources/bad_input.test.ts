@@ -3,7 +3,7 @@
 // resources, and the store is compared before and after.
 import { DatabaseSync } from "node:sqlite";
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
+import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import {
   agentYaml,

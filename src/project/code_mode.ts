@@ -12,7 +12,7 @@ import { type DeclaredResource, inlineSkillFiles, manifestFromValue } from "./ma
 import { displayPath, isInside, realPathInside } from "./paths.ts";
 import { parseSynthOutput } from "./synth.ts";
 import { checkModuleGraph, type CodeModeProtection, leakedSecretFile } from "./code_mode_guard.ts";
-import { formatSize, MAX_MANIFEST_BYTES } from "./yaml_source.ts";
+import { formatSize, MAX_MANIFEST_BYTES } from "../model/yaml_source.ts";
 
 /** What a program imports to get the SDK. */
 export const SDK_SPECIFIER = "@stigmer/sdk";
