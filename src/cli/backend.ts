@@ -4,6 +4,7 @@ import { loadConfig, type StigmerConfig } from "../config/config.ts";
 import { readEnvironment } from "../config/environment.ts";
 import { type BackendSelection, describeBackend, resolveBackend } from "../config/backend_mode.ts";
 import type { Channel } from "../client/grpc_fetch.ts";
+import { tightenHomeModes } from "../config/home_modes.ts";
 import { info, warn } from "./output.ts";
 
 export interface BackendOptions {
@@ -34,6 +35,8 @@ export async function resolveSelection(
   const env = readEnvironment();
   const config = await loadConfig(env);
   for (const w of config.warnings) warn(w);
+  const tightened = tightenHomeModes(config.home, config.local.dataDir);
+  if (tightened) warn(tightened);
   const cloud = (env.backend ?? config.backendType) === "cloud";
   if (cloud && opts.projectOrg === undefined && !opts.org && !env.org) {
     opts = { ...opts, projectOrg: await projectOrganization() };
@@ -67,5 +70,5 @@ export async function connectBackend(opts: BackendOptions): Promise<Backend> {
     return { channel: daemon.channel, selection, config };
   }
   const { connectCloud } = await import("../client/cloud.ts");
-  return { channel: await connectCloud(config, env, selection), selection, config };
+  return { channel: await connectCloud(config, env, selection, warn), selection, config };
 }

@@ -5,6 +5,7 @@ import { formatDiagnostic, StigmerError, ValidationError } from "../errors.ts";
 import { colors, isBrokenPipe, writeErr } from "./output.ts";
 import { readEnvironment } from "../config/environment.ts";
 import { findNotCapable, permissionError } from "../permission_error.ts";
+import { escapeUnsafeLines } from "../model/unsafe_text.ts";
 
 let debug = false;
 
@@ -21,9 +22,9 @@ function debugFromEnvironment(): boolean {
   }
 }
 
+/** An error's text, escaped: names in it (from a server too) must not forge lines or reorder text. */
 function message(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return escapeUnsafeLines(err instanceof Error ? err.message : String(err));
 }
 
 export function reportError(err: unknown): number {
@@ -33,12 +34,18 @@ export function reportError(err: unknown): number {
   const notCapable = err instanceof StigmerError ? undefined : findNotCapable(err);
   if (notCapable) err = permissionError(notCapable);
   if (err instanceof ValidationError) {
-    writeErr(`${c.red("error:")} ${err.message}`);
-    for (const d of err.diagnostics) writeErr(`  ${formatDiagnostic(d)}`);
+    writeErr(`${c.red("error:")} ${message(err)}`);
+    for (const d of err.diagnostics) writeErr(`  ${escapeUnsafeLines(formatDiagnostic(d))}`);
+  } else if (err instanceof Deno.errors.NotCapable) {
+    writeErr(`${c.red("error:")} ${message(err)}`);
+    writeErr(`${c.dim("hint:")} grant that permission to deno (see the README's permission table)`);
+    return 1;
   } else {
     writeErr(`${c.red("error:")} ${message(err)}`);
   }
-  if (err instanceof StigmerError && err.hint) writeErr(`${c.dim("hint:")} ${err.hint}`);
+  if (err instanceof StigmerError && err.hint) {
+    writeErr(`${c.dim("hint:")} ${escapeUnsafeLines(err.hint)}`);
+  }
   if (debug || debugFromEnvironment()) {
     let cause = err instanceof Error ? err.cause : undefined;
     while (cause) {

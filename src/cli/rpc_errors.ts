@@ -2,9 +2,13 @@
 import { GrpcError, Status } from "../rpc/status.ts";
 import { BackendUnavailableError, RemoteError, StigmerError, UsageError } from "../errors.ts";
 import type { BackendSelection } from "../config/backend_mode.ts";
+import { escapeUnsafe } from "../model/unsafe_text.ts";
 
-export function explain(err: unknown, selection: BackendSelection): unknown {
-  if (!(err instanceof GrpcError)) return err;
+export function explain(raw: unknown, selection: BackendSelection): unknown {
+  if (!(raw instanceof GrpcError)) return raw;
+  // A status message is one line: a newline or bidi override in it (a name a server
+  // echoes) is escaped, so it cannot forge the lines that follow.
+  const err = new GrpcError(raw.code, escapeUnsafe(raw.details));
   const local = selection.type === "local";
   switch (err.code) {
     case Status.UNAVAILABLE:
@@ -26,6 +30,7 @@ export function explain(err: unknown, selection: BackendSelection): unknown {
     case Status.INVALID_ARGUMENT:
       return new UsageError(err.details);
     case Status.NOT_FOUND:
+    case Status.ALREADY_EXISTS:
       return new RemoteError(err.code, err.details);
     default:
       return new RemoteError(err.code, err.details, {

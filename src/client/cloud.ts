@@ -117,8 +117,10 @@ export async function connectCloud(
   config: StigmerConfig,
   env: Environment,
   _selection: BackendSelection,
+  onWarning: (warning: string) => void = () => {},
 ): Promise<Channel> {
   const state = await readCredentials(env);
+  for (const warning of state.warnings) onWarning(warning);
   const creds = state.credentials;
   if (!creds) {
     throw new StigmerError("not logged in to a cloud backend", {

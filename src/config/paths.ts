@@ -40,3 +40,19 @@ export function dataPaths(dataDir: string): DataPaths {
     daemonLog: `${dataDir}/logs/daemon.log`,
   };
 }
+
+/**
+ * What a code-mode program must never read (config, credentials, the data dir)
+ * and the files whose secrets must never show in its output.
+ */
+export function protectedFiles(
+  home: string,
+  dataDir: string,
+): { protectedPaths: string[]; secretFiles: string[] } {
+  const homeFiles = homePaths(home);
+  const data = dataPaths(dataDir);
+  return {
+    protectedPaths: [homeFiles.config, homeFiles.configCache, homeFiles.credentials, dataDir],
+    secretFiles: [data.daemonToken, homeFiles.credentials],
+  };
+}

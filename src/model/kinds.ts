@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { API_VERSION, type JsonObject, type Kind, KINDS } from "./resource.ts";
 import { MAX_NAME_LENGTH, slugify } from "./slug.ts";
+import { unsafeCharacterProblem } from "./unsafe_text.ts";
 import { isPlainObject, type Problem, strictObject, zodProblems } from "./problems.ts";
 import { checkWorkflowTasks, workflowSpecSchema } from "./workflow.ts";
 
@@ -16,14 +17,22 @@ const envName = z.string().regex(
   "expected an environment variable name: letters, digits and _",
 );
 
+/** No control, format or invalid characters: they cut names short and forge table lines. */
+function printable<T extends z.ZodString>(schema: T) {
+  return schema.superRefine((value, ctx) => {
+    const problem = unsafeCharacterProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
 export const metadataSchema = strictObject({
-  name: z.string().min(1).max(MAX_NAME_LENGTH).refine(
+  name: printable(z.string().min(1).max(MAX_NAME_LENGTH)).refine(
     (name) => name === "" || slugify(name) !== "",
     {
       message: "must contain at least one letter or digit",
     },
   ),
-  labels: stringMap.optional(),
+  labels: z.record(printable(z.string()), printable(z.string())).optional(),
   annotations: stringMap.optional(),
 });
 

@@ -11,6 +11,7 @@ import { type Diagnostic, StigmerError, ValidationError } from "../errors.ts";
 import { type DeclaredResource, inlineSkillFiles, manifestFromValue } from "./manifest.ts";
 import { displayPath, isInside, realPathInside } from "./paths.ts";
 import { parseSynthOutput } from "./synth.ts";
+import { checkModuleGraph, type CodeModeProtection, leakedSecretFile } from "./code_mode_guard.ts";
 import { formatSize, MAX_MANIFEST_BYTES } from "../model/yaml_source.ts";
 
 /** What a program imports to get the SDK. */
@@ -31,6 +32,8 @@ export interface CodeModeOptions {
   allowEnv?: string[];
   /** Base for file names in diagnostics; default: the current directory. */
   cwd?: string;
+  /** STIGMER_HOME's files the program must never read, nor print the secrets of. */
+  protection?: CodeModeProtection;
 }
 
 /** The deno to run programs with: ours under `deno run`, `deno` on PATH once compiled. */
@@ -261,37 +264,78 @@ export async function runCodeMode(
   const denoPath = options.denoPath ?? defaultDenoPath();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const allowEnv = options.allowEnv ?? ["STIGMER_CODE_MODE"];
-  const args = [
+  const protectedPaths = options.protection?.protectedPaths ?? [];
+  const secretFiles = options.protection?.secretFiles ?? [];
+  const env = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", STIGMER_CODE_MODE: "1" };
+  const spawn = (args: string[]): Deno.ChildProcess => {
+    try {
+      return new Deno.Command(denoPath, {
+        args,
+        cwd: root,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env,
+      }).spawn();
+    } catch (error) {
+      throw new StigmerError(
+        `cannot run ${mainDisplay}: "${denoPath}" could not be started (${errorText(error)})`,
+        {
+          hint:
+            "Code mode needs Deno: install it from https://deno.com, or remove `main` from Stigmer.yaml.",
+          cause: error,
+        },
+      );
+    }
+  };
+
+  // Imports are not reads for Deno: check the whole module graph before anything runs.
+  const infoChild = spawn(["info", "--json", "--import-map", importMapFile, main]);
+  // Only against a hang (a registry that never answers): the program's own limit may be short.
+  const infoTimeoutMs = Math.max(timeoutMs, DEFAULT_TIMEOUT_MS);
+  const infoTimer = setTimeout(() => {
+    try {
+      infoChild.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, infoTimeoutMs);
+  const info = await infoChild.output().finally(() => clearTimeout(infoTimer));
+  const graph = new TextDecoder().decode(info.stdout);
+  if (info.signal === "SIGKILL") {
+    throw fail(
+      `checking the program's imports took more than ${infoTimeoutMs / 1000}s and was stopped`,
+    );
+  }
+  if (!info.success) {
+    const tail = stderrTail(new TextDecoder().decode(info.stderr));
+    throw fail(`cannot check the program's imports (deno info failed):\n${tail}`);
+  }
+  const violations = await checkModuleGraph(graph, root, protectedPaths, cwd);
+  if (violations.length > 0) {
+    throw new ValidationError(
+      `${mainDisplay}: imports files outside the project; nothing was run`,
+      violations.map((v) => ({
+        file: displayPath(v.file ?? main, cwd),
+        line: v.line,
+        column: v.column,
+        path: "",
+        message: v.message,
+      })),
+    );
+  }
+
+  const child = spawn([
     "run",
     "--quiet",
     "--no-prompt",
     `--allow-read=${root}`,
+    ...(protectedPaths.length > 0 ? [`--deny-read=${protectedPaths.join(",")}`] : []),
     ...(allowEnv.length > 0 ? [`--allow-env=${allowEnv.join(",")}`] : []),
     "--import-map",
     importMapFile,
     main,
-  ];
-
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(denoPath, {
-      args,
-      cwd: root,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", STIGMER_CODE_MODE: "1" },
-    }).spawn();
-  } catch (error) {
-    throw new StigmerError(
-      `cannot run ${mainDisplay}: "${denoPath}" could not be started (${errorText(error)})`,
-      {
-        hint:
-          "Code mode needs Deno: install it from https://deno.com, or remove `main` from Stigmer.yaml.",
-        cause: error,
-      },
-    );
-  }
+  ]);
 
   let stopped: "timeout" | "overflow" | undefined;
   const stop = (why: "timeout" | "overflow") => {
@@ -315,6 +359,13 @@ export async function runCodeMode(
     clearTimeout(timer);
   }
 
+  const leaked = await leakedSecretFile([stdout, stderr], secretFiles);
+  if (leaked) {
+    throw fail(
+      `the program's output holds a secret of ${leaked}; it was not used or shown. ` +
+        "A program must not read the files of STIGMER_HOME (look for symlinks in the project).",
+    );
+  }
   const tail = stderr.trim() ? `\n${stderrTail(stderr)}` : "";
   if (stopped === "timeout") {
     throw fail(`the program did not finish within ${timeoutMs / 1000}s and was stopped${tail}`);

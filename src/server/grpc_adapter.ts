@@ -5,7 +5,12 @@ import type * as grpc from "@grpc/grpc-js";
 import type { MethodDefinition, ServiceDefinition } from "../rpc/service.ts";
 import { GrpcError, Status } from "../rpc/status.ts";
 import { Metadata } from "@grpc/grpc-js";
-import { InvalidInputError, MissingReferencesError, NotFoundError } from "../store/errors.ts";
+import {
+  ConflictError,
+  InvalidInputError,
+  MissingReferencesError,
+  NotFoundError,
+} from "../store/errors.ts";
 import { UsageError, ValidationError } from "../errors.ts";
 
 export interface CallContext {
@@ -56,6 +61,7 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
   const details = err instanceof Error ? err.message : String(err);
   if (err instanceof NotFoundError) return { code: Status.NOT_FOUND, details };
   if (err instanceof MissingReferencesError) return { code: Status.FAILED_PRECONDITION, details };
+  if (err instanceof ConflictError) return { code: Status.ALREADY_EXISTS, details };
   if (
     err instanceof InvalidInputError || err instanceof ValidationError || err instanceof UsageError
   ) {
@@ -66,7 +72,7 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
 
 /** Errors the caller caused are answered, not logged as the server's faults. */
 function isCallerError(err: unknown): boolean {
-  return err instanceof GrpcError || err instanceof NotFoundError ||
+  return err instanceof GrpcError || err instanceof NotFoundError || err instanceof ConflictError ||
     err instanceof MissingReferencesError || err instanceof InvalidInputError ||
     err instanceof ValidationError || err instanceof UsageError;
 }

@@ -28,3 +28,5 @@ export class MissingReferencesError extends StoreError {
     );
   }
 }
+/** The input clashes with what is stored, e.g. another name with the same slug (ALREADY_EXISTS). */
+export class ConflictError extends StoreError {}

@@ -2,8 +2,9 @@
 // store compares and writes the same strings. Shared by every store engine.
 import { type Kind, KINDS, type ResourceInput } from "../model/resource.ts";
 import { slugify } from "../model/slug.ts";
+import { unsafeCharacterProblem } from "../model/unsafe_text.ts";
 import { canonicalJson } from "./canonical_json.ts";
-import { InvalidInputError } from "./errors.ts";
+import { ConflictError, InvalidInputError } from "./errors.ts";
 
 export interface PreparedInput {
   kind: Kind;
@@ -32,11 +33,17 @@ export function prepareInput(input: ResourceInput, index: number): PreparedInput
     fail(`unknown kind ${JSON.stringify(input?.kind)}; expected one of ${KINDS.join(", ")}`);
   }
   if (typeof input.name !== "string" || input.name.trim() === "") fail("name is empty");
+  const unsafeName = unsafeCharacterProblem(input.name);
+  if (unsafeName) fail(`name ${unsafeName}`);
   const slug = slugify(input.name);
   if (slug === "") fail("name has no letters or digits to make a slug from");
   const project = input.project ?? "";
   if (typeof project !== "string") fail("project must be a string");
   const labels = stringMap(input.labels, "labels", fail);
+  for (const [key, value] of Object.entries(labels)) {
+    const problem = unsafeCharacterProblem(key) ?? unsafeCharacterProblem(value);
+    if (problem) fail(`label "${key}" ${problem}`);
+  }
   const annotations = stringMap(input.annotations, "annotations", fail);
   const spec = input.spec ?? {};
   if (!isPlainObject(spec)) fail("spec must be an object");
@@ -90,4 +97,33 @@ export function sameContent(
 /** Stored JSON text against a canonical form: equal text needs no parsing. */
 function sameJson(stored: string, canonical: string): boolean {
   return stored === canonical || canonicalJson(JSON.parse(stored)) === canonical;
+}
+
+/**
+ * Claims the input's slug within one batch (`claimed`: "Kind/slug" → name): a
+ * second name with the same slug is refused, naming both.
+ */
+export function claimSlug(claimed: Map<string, string>, input: PreparedInput, index: number): void {
+  const key = `${input.kind}/${input.slug}`;
+  const first = claimed.get(key);
+  if (first !== undefined) {
+    const what = first === input.name
+      ? `${input.kind} "${input.name}" is in the batch twice`
+      : `${input.kind} "${input.name}" has the slug "${input.slug}" of ${input.kind} "${first}", also in the batch`;
+    throw new InvalidInputError(`resource ${index + 1}: ${what}; rename one of them`);
+  }
+  claimed.set(key, input.name);
+}
+
+/**
+ * A stored resource with the input's slug but another name is a conflict, not
+ * an update: "slug-test!" must never take over "Slug Test".
+ */
+export function checkSlugOwner(stored: { name: string } | undefined, input: PreparedInput): void {
+  if (stored && stored.name !== input.name) {
+    throw new ConflictError(
+      `${input.kind} "${input.name}" has the slug "${input.slug}" of the existing ${input.kind} ` +
+        `"${stored.name}": rename it, or delete "${stored.name}" first`,
+    );
+  }
 }

@@ -18,7 +18,7 @@ import type {
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
 import { referenceLookups, throwIfMissing } from "./references.ts";
-import { isKind, prepareInput, sameContent } from "./resource_input.ts";
+import { checkSlugOwner, claimSlug, isKind, prepareInput, sameContent } from "./resource_input.ts";
 import {
   type EventRow,
   type ExecutionRow,
@@ -263,19 +263,11 @@ function* applyBatch(
   pruneProject: string | undefined,
 ): Step<ApplyBatchResult> {
   const now = timestamp();
-  const declared = new Set<string>();
+  const declared = new Map<string, string>(); // "Kind/slug" → name
   const outcomes: ApplyBatchResult["outcomes"] = [];
   for (const [index, raw] of inputs.entries()) {
     const input = prepareInput(raw, index);
-    const key = `${input.kind}/${input.slug}`;
-    if (declared.has(key)) {
-      throw new InvalidInputError(
-        `resource ${
-          index + 1
-        } "${input.name}": another ${input.kind} in the batch has the slug "${input.slug}"`,
-      );
-    }
-    declared.add(key);
+    claimSlug(declared, input, index);
 
     const existing = yield* row<ResourceRow>(
       "SELECT * FROM resources WHERE org = ? AND kind = ? AND slug = ?",
@@ -283,6 +275,7 @@ function* applyBatch(
       input.kind,
       input.slug,
     );
+    checkSlugOwner(existing, input);
     if (!existing) {
       const created = yield* row<ResourceRow>(
         `INSERT INTO resources

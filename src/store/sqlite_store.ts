@@ -94,6 +94,7 @@ export class SqliteStore extends SqlStore {
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     let db: DatabaseSync;
     try {
+      createPrivate(path);
       db = new DatabaseSync(path);
     } catch (err) {
       throw new StoreError(`cannot open the store at ${path}: ${errorMessage(err)}`, {
@@ -125,4 +126,21 @@ export class SqliteStore extends SqlStore {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The store holds every resource: 0600, not what the umask leaves (0644).
+ * SQLite gives its -wal and -shm files the mode of the database file, so the
+ * database is created (or tightened) first, and leftovers are tightened too.
+ */
+function createPrivate(path: string): void {
+  Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      const mode = Deno.statSync(file).mode;
+      if (mode !== null && (mode & 0o077) !== 0) Deno.chmodSync(file, 0o600);
+    } catch {
+      // no WAL yet
+    }
+  }
 }

@@ -215,3 +215,23 @@ cliTest(
     assertEquals(snapshotTree(home.home), before);
   },
 );
+
+cliTest(
+  "a credentials.yaml others can read is repaired with a warning by every cloud command",
+  async (home) => {
+    await Deno.writeTextFile(home.configPath, "backend:\n  type: cloud\n");
+    const credentials = `${home.home}/credentials.yaml`;
+    // A loopback endpoint nobody listens on: the command fails after reading the token.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    await Deno.writeTextFile(credentials, `endpoint: http://127.0.0.1:${port}\ntoken: x\n`);
+    Deno.chmodSync(credentials, 0o644);
+    const result = await home.run(["get", "agents"], { env: { STIGMER_ORG: "acme" } });
+    assertExit(result, 3);
+    const warned = result.stderr.split("\n").filter((line) => line.startsWith("warning:"));
+    assertEquals(warned.length, 1, result.stderr);
+    assertMatch(warned[0], /credentials\.yaml \(644 → 600\)/);
+    assertEquals(mode(credentials), 0o600);
+  },
+);

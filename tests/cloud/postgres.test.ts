@@ -9,7 +9,7 @@ import { GrpcError, Status } from "../../src/rpc/status.ts";
 import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { startPgCluster } from "./pg_cluster.ts";
-import { res, runContract } from "./store_contract.ts";
+import { checkSlugConflicts, res, runContract } from "./store_contract.ts";
 import { makeTestCerts } from "./tls_certs.ts";
 import { createToken, startServer } from "./server_process.ts";
 
@@ -34,6 +34,15 @@ Deno.test("PostgreSQL store", async (t) => {
         assertEquals(actual.length, expected.length);
       } finally {
         await sqlite.close();
+        await pg.close();
+      }
+    });
+
+    await t.step("two names with one slug are a conflict naming both", async () => {
+      const pg = await PostgresStore.open(await cluster.createDatabase("slugs"));
+      try {
+        await checkSlugConflicts(pg);
+      } finally {
         await pg.close();
       }
     });

@@ -206,3 +206,42 @@ export async function runContract(store: ResourceStore): Promise<unknown[]> {
   await step(() => store.integrityCheck());
   return normalize(log) as unknown[];
 }
+
+/**
+ * Two names with one slug are a conflict naming both, in one batch and across
+ * applies; the first keeps its id and stays reachable. Throws when a store differs.
+ */
+export async function checkSlugConflicts(store: ResourceStore): Promise<void> {
+  const refused = async (batch: ResourceInput[], pattern: RegExp) => {
+    const error = await store.applyBatch("slugs", batch).then(() => undefined, (err) => err);
+    if (!(error instanceof Error) || !pattern.test(error.message)) {
+      throw new Error(`expected an error matching ${pattern}, got ${error ?? "success"}`);
+    }
+    return error;
+  };
+  const first = (await store.applyBatch("slugs", [res("Agent", "Slug Test")])).outcomes[0];
+  const across = await refused(
+    [res("Agent", "slug-test!", { spec: { takeover: true } })],
+    /"slug-test!".*"Slug Test"|"Slug Test".*"slug-test!"/,
+  );
+  if (across.constructor.name !== "ConflictError") {
+    throw new Error(`expected a ConflictError, got ${across.constructor.name}`);
+  }
+  await refused(
+    [res("Skill", "Two Words"), res("Skill", "two-words")],
+    /"two-words".*"Two Words"|"Two Words".*"two-words"/,
+  );
+  const kept = await store.get("slugs", "Agent", "Slug Test");
+  if (kept?.metadata.id !== first.resource.metadata.id || kept.metadata.name !== "Slug Test") {
+    throw new Error(`"Slug Test" was taken over: ${JSON.stringify(kept?.metadata)}`);
+  }
+  if (kept.metadata.version !== 1 || JSON.stringify(kept.spec) !== "{}") {
+    throw new Error(`"Slug Test" was changed: ${JSON.stringify(kept)}`);
+  }
+  if ((await store.list("slugs", { kind: "Skill" })).items.length !== 0) {
+    throw new Error("a refused batch wrote a Skill");
+  }
+  // The same name again is still an update, not a conflict.
+  const again = await store.applyBatch("slugs", [res("Agent", "Slug Test", { spec: { v: 2 } })]);
+  if (again.outcomes[0].action !== "UPDATED") throw new Error("the same name was not updated");
+}

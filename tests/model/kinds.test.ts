@@ -340,3 +340,31 @@ Deno.test("validateManifest works on plain values too", () => {
     "expected a mapping with apiVersion, kind, metadata and spec",
   ]);
 });
+
+Deno.test("metadata: names and labels refuse control, format and invalid characters", () => {
+  const agent = (name: string, labels = "{}") =>
+    messages(
+      `${HEAD}kind: Agent\nmetadata: {name: "${name}", labels: ${labels}}\nspec: {instructions: x}\n`,
+    );
+  const refused =
+    /^m\.yaml:3:\d+: metadata\.(name|labels.*): must not contain control, format or invalid characters \((U\+[0-9A-F]{4})/;
+  for (
+    const [name, code] of [
+      ["nul\\0byte", "U+0000"],
+      ["two\\nlines", "U+000A"],
+      ["bidi\\u202Eevil", "U+202E"],
+      ["zero\\u200Bwidth", "U+200B"],
+      ["bad\uFFFDutf8", "U+FFFD"],
+      ["esc\\e[31mred", "U+001B"],
+    ]
+  ) {
+    const found = agent(name);
+    assert.equal(found.length, 1, `${name}: ${found}`);
+    assert.match(found[0], refused, name);
+    assert.equal(refused.exec(found[0])![2], code, name);
+  }
+  assert.match(agent("ok", '{"te\\u200Bam": a}')[0], refused);
+  assert.match(agent("ok", '{team: "a\\u2066b"}')[0], refused);
+  // Letters of every script, spaces and punctuation stay valid.
+  assert.deepEqual(agent("Café ☕ 日本 writer!", '{team: "Équipe A"}'), []);
+});

@@ -297,3 +297,34 @@ Deno.test("code mode: problems from the program and from manifests come back tog
     ]);
   });
 });
+
+Deno.test("code mode: a project holding STIGMER_HOME cannot import or read its files", async () => {
+  const token = `tok-${crypto.randomUUID()}`;
+  await withProject({
+    "Stigmer.yaml": "name: home\nmain: main.ts\n",
+    "home/data/daemon.token": token,
+    "main.ts":
+      'import t from "./home/data/daemon.token" with { type: "text" };\nimport { agent, synth } from "@stigmer/sdk";\nsynth(agent({ name: "thief", instructions: t }));\n',
+    "read.ts":
+      'import { agent, synth } from "@stigmer/sdk";\nconst t = await Deno.readTextFile("home/data/daemon.token");\nsynth(agent({ name: "thief", instructions: t }));\n',
+  }, async (dir) => {
+    const protection = {
+      protectedPaths: [join(dir, "home/config.yaml"), join(dir, "home/data")],
+      secretFiles: [join(dir, "home/data/daemon.token")],
+    };
+    const imported = await validationError(() =>
+      runCodeMode(dir, "main.ts", { cwd: dir, protection })
+    );
+    assert.match(
+      imported.diagnostics.map(formatDiagnostic).join("\n"),
+      /^main\.ts:1:15: imports "\.\/home\/data\/daemon\.token".*, which is a file of STIGMER_HOME/,
+    );
+    const read = await validationError(() => runCodeMode(dir, "read.ts", { cwd: dir, protection }));
+    const text = read.diagnostics.map(formatDiagnostic).join("\n");
+    assert.match(text, /NotCapable|Requires read access/);
+    assert.ok(!text.includes(token), text);
+    // Without protection (as before), both programs read the token.
+    const open = await runCodeMode(dir, "read.ts", { cwd: dir });
+    assert.equal(open[0].spec.instructions, token);
+  });
+});

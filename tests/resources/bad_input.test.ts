@@ -1,11 +1,16 @@
 // Bad input through the real CLI: each case exits 2 with file:line and what
 // was expected, and applies NOTHING — the bad batches also hold valid
 // resources, and the store is compared before and after.
-import { assertEquals, assertMatch } from "../helpers/assert.ts";
+import { DatabaseSync } from "node:sqlite";
+import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
+import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
+import { GrpcError, Status } from "../../src/rpc/status.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import {
   agentYaml,
   API,
   applyTable,
+  listJson,
   projectYaml,
   type ResourceHome,
   skillYaml,
@@ -188,5 +193,130 @@ Deno.test(
     assertEquals(applyTable(resolved.stdout).map((r) => [r.name, r.action]), [
       ["valid-dangling", "CREATED"],
     ]);
+  }),
+);
+
+Deno.test(
+  "bad input: a name whose slug another resource has is a conflict, never a takeover",
+  withResourceHome(async (home) => {
+    const first = await home.write("first", {
+      "Stigmer.yaml": projectYaml("first"),
+      "stigmer/a.yaml": agentYaml("Slug Test"),
+    });
+    await home.expect(0, ["apply"], { cwd: first });
+    const original = JSON.parse(
+      (await home.expect(0, ["get", "agent", "Slug Test", "-o", "json"], { cwd: first })).stdout,
+    );
+    const before = await storeSnapshot(home);
+
+    const second = await home.write("second", {
+      "Stigmer.yaml": projectYaml("second"),
+      "stigmer/b.yaml": agentYaml("slug-test!", { instructions: "Take over." }),
+    });
+    const conflict = await home.expect(1, ["apply"], { cwd: second });
+    assertEquals(conflict.stdout, "");
+    assertMatch(conflict.stderr, /Agent "slug-test!".*slug "slug-test".*Agent "Slug Test"/);
+    assertEquals(await storeSnapshot(home), before, "a conflicting apply changed the store");
+    const kept = JSON.parse(
+      (await home.expect(0, ["get", "agent", "Slug Test", "-o", "json"], { cwd: first })).stdout,
+    );
+    assertEquals(kept.metadata.id, original.metadata.id);
+    assertEquals(kept.metadata.name, "Slug Test");
+  }),
+);
+
+Deno.test(
+  "bad input: control, format and invalid characters in names are refused; tables and errors escape them",
+  withResourceHome(async (home) => {
+    // In a manifest: a NUL, a bidi override, a zero-width space, and a byte that is not UTF-8.
+    const cwd = await home.write("chars", {
+      "Stigmer.yaml": projectYaml("chars"),
+      "stigmer/a.yaml": `${agentYaml("valid-chars")}---\n${agentYaml('"nul\\0byte"')}---\n${
+        agentYaml('"bidi\\u202Eevil"')
+      }---\n${agentYaml("ok", { labels: { team: '"a\\u200Bb"' } })}`,
+    });
+    const bytes = new TextEncoder().encode(agentYaml("bad-XX-utf8"));
+    const at = new TextDecoder().decode(bytes).indexOf("XX");
+    bytes.set([0xff, 0xfe], at);
+    await Deno.writeFile(`${cwd}/stigmer/b.yaml`, bytes);
+    const result = await home.expect(2, ["apply"], { cwd });
+    assertEquals(result.stdout, "");
+    const refusal = /must not contain control, format or invalid characters/;
+    for (const where of ["a.yaml:11:", "a.yaml:18:", "a.yaml:27:", "b.yaml:4:"]) {
+      assertMatch(
+        result.stderr,
+        new RegExp(`stigmer/${where}\\d+: metadata\\.\\S+: ${refusal.source}`),
+      );
+    }
+    // What the error shows is escaped too: no raw NUL or override reaches the terminal.
+    assert(!/[\0\u202E\u200B]/.test(result.stderr), JSON.stringify(result.stderr));
+    assertEquals(home.daemonPids(), []);
+
+    // A store written by an older version may hold such names: tables and errors escape them.
+    const ok = await home.write("ok", {
+      "Stigmer.yaml": projectYaml("ok"),
+      "stigmer/a.yaml": agentYaml("forge-me"),
+    });
+    await home.expect(0, ["apply"], { cwd: ok });
+    const forged = "evil\u202E\nAgent   forged   9";
+    const db = new DatabaseSync(`${home.dataDir}/stigmer.db`);
+    try {
+      db.exec("PRAGMA busy_timeout = 10000");
+      db.prepare("UPDATE resources SET name = ?, project = ? WHERE slug = 'forge-me'").run(
+        forged,
+        "p\u200Bq",
+      );
+    } finally {
+      db.close();
+    }
+    const table = (await home.expect(0, ["get", "agents"], { cwd: ok })).stdout;
+    const lines = table.trimEnd().split("\n");
+    assertEquals(lines.length, 2, table);
+    assertMatch(lines[1], /^evil\\u\{202e\}\\nAgent {3}forged {3}9 +1 /);
+    assertMatch(lines[1], /p\\u\{200b\}q$/);
+    // The server refuses them too, from any client: a NUL no longer cuts a name short,
+    // and a lone surrogate arrives as invalid UTF-8 (U+FFFD).
+    const info = JSON.parse(await Deno.readTextFile(`${home.dataDir}/daemon.json`));
+    const channel = new Channel({
+      endpoint: `127.0.0.1:${info.port}`,
+      token: (await Deno.readTextFile(`${home.dataDir}/daemon.token`)).trim(),
+    });
+    try {
+      const client = makeClient(channel, ResourceServiceDefinition);
+      for (
+        const [name, labels] of [
+          ["nul\0byte", {}],
+          ["bidi\u202Eevil", {}],
+          ["lone\uD800half", {}],
+          ["labelled", { team: "a\u200Bb" }],
+        ] as [string, Record<string, string>][]
+      ) {
+        const refused = await client.apply({
+          org: "local",
+          project: "raw",
+          prune: false,
+          resources: [{
+            kind: "Agent",
+            name,
+            labels,
+            annotations: {},
+            specJson: '{"instructions":"x"}',
+            sourceFile: "raw",
+            sourceLine: 1,
+          }],
+        }).then(() => undefined, (err: unknown) => err);
+        // A refused batch is an INVALID_ARGUMENT status naming the problem (one apply pipeline).
+        assert(refused instanceof GrpcError, `${JSON.stringify(name)} was applied`);
+        assertEquals(refused.code, Status.INVALID_ARGUMENT, JSON.stringify(name));
+        assertMatch(refused.message, refusal);
+      }
+    } finally {
+      channel.close();
+    }
+    assertEquals((await listJson(home, "agents")).length, 1);
+
+    const missing = await home.expect(1, ["get", "agent", "no\u202Esuch\nline"], { cwd: ok });
+    assert(!/[\u202E]/.test(missing.stderr), JSON.stringify(missing.stderr));
+    assertMatch(missing.stderr, /no\\u\{202e\}such\\nline/);
   }),
 );

@@ -129,3 +129,105 @@ Deno.test(
     assertEquals(await storeSnapshot(home), before, "a failing program changed the store");
   }),
 );
+
+Deno.test(
+  "code mode: a program cannot import or print files outside the project (daemon token, /etc/passwd), not even in a dry run",
+  withResourceHome(async (home) => {
+    // A daemon token and a cloud token as a real home holds them (a dry run starts no daemon).
+    const secret = `tok-${crypto.randomUUID()}`;
+    const cloudToken = `cloud-${crypto.randomUUID()}`;
+    await Deno.mkdir(home.dataDir, { recursive: true, mode: 0o700 });
+    await Deno.writeTextFile(`${home.dataDir}/daemon.token`, secret, { mode: 0o600 });
+    await Deno.writeTextFile(
+      `${home.home}/credentials.yaml`,
+      `endpoint: https://stigmer.example.com:8443\ntoken: ${cloudToken}\n`,
+      { mode: 0o600 },
+    );
+    const token = `${home.dataDir}/daemon.token`;
+    const asInstructions = (importLine: string) =>
+      `import { agent, synth } from "@stigmer/sdk";\n${importLine}\nsynth(agent({ name: "thief", instructions: t }));\n`;
+    const refused = async (dir: string, main: string, files: Record<string, string> = {}) => {
+      const cwd = await home.write(dir, { "Stigmer.yaml": projectYaml(dir, "main: main.ts\n") });
+      for (const [path, text] of Object.entries(files)) {
+        await Deno.writeTextFile(`${cwd}/${path}`, text);
+      }
+      await Deno.writeTextFile(`${cwd}/main.ts`, main);
+      return { cwd, dry: await home.expect(2, ["apply", "--dry-run"], { cwd }) };
+    };
+    const noSecret = (result: { stdout: string; stderr: string }) => {
+      for (const value of [secret, cloudToken]) {
+        assert(!result.stdout.includes(value) && !result.stderr.includes(value), result.stderr);
+      }
+    };
+
+    // A static text import of the daemon token: refused before the program runs, at its line.
+    const statik = await refused(
+      "static",
+      asInstructions(`import t from "${token}" with { type: "text" };`),
+    );
+    assertMatch(
+      statik.dry.stderr,
+      /main\.ts:2:\d+: .*imports .*daemon\.token.* outside the project/,
+    );
+    noSecret(statik.dry);
+
+    // A literal dynamic import: the same.
+    const dynamic = await refused(
+      "dynamic",
+      asInstructions(`const t = (await import("${token}", { with: { type: "text" } })).default;`),
+    );
+    assertMatch(
+      dynamic.dry.stderr,
+      /main\.ts:2:\d+: .*imports .*daemon\.token.* outside the project/,
+    );
+    noSecret(dynamic.dry);
+
+    // A file of the project that imports one outside it: refused at that file's line.
+    const nested = await refused(
+      "nested",
+      `import { agent, synth } from "@stigmer/sdk";\nimport { t } from "./lib.ts";\nsynth(agent({ name: "thief", instructions: t }));\n`,
+      { "lib.ts": `import p from "/etc/passwd" with { type: "text" };\nexport const t = p;\n` },
+    );
+    assertMatch(
+      nested.dry.stderr,
+      /lib\.ts:1:\d+: .*imports "\/etc\/passwd".* outside the project/,
+    );
+    assert(!nested.dry.stderr.includes("root:"), nested.dry.stderr);
+
+    // A symlink inside the project that points outside it is outside too.
+    const linkDir = await home.write("linked", {
+      "Stigmer.yaml": projectYaml("linked", "main: main.ts\n"),
+    });
+    await Deno.symlink(token, `${linkDir}/token.txt`);
+    await Deno.writeTextFile(
+      `${linkDir}/main.ts`,
+      asInstructions(`import t from "./token.txt" with { type: "text" };`),
+    );
+    const linked = await home.expect(2, ["apply", "--dry-run"], { cwd: linkDir });
+    assertMatch(linked.stderr, /main\.ts:2:\d+: .*imports .*token\.txt.* outside the project/);
+    noSecret(linked);
+
+    // Whatever Deno lets a program read (here a symlink read at run time), a secret of the
+    // home never reaches the output: not in an error, not in a resource.
+    await Deno.writeTextFile(
+      `${linkDir}/main.ts`,
+      `import { agent, synth } from "@stigmer/sdk";\nconst t = await Deno.readTextFile("./token.txt");\nthrow new Error(t);\nsynth(agent({ name: "thief", instructions: t }));\n`,
+    );
+    const thrown = await home.expect(2, ["apply", "--dry-run"], { cwd: linkDir });
+    assertMatch(thrown.stderr, /main\.ts: the program's output holds a secret of .*daemon\.token/);
+    noSecret(thrown);
+    await Deno.symlink(`${home.home}/credentials.yaml`, `${linkDir}/cred.yaml`);
+    await Deno.writeTextFile(
+      `${linkDir}/main.ts`,
+      `import { agent, synth } from "@stigmer/sdk";\nconst t = await Deno.readTextFile("./cred.yaml");\nsynth(agent({ name: "thief", instructions: t }));\n`,
+    );
+    const printed = await home.expect(2, ["apply", "--dry-run"], { cwd: linkDir });
+    assertMatch(printed.stderr, /the program's output holds a secret of .*credentials\.yaml/);
+    noSecret(printed);
+
+    // A real apply of /etc/passwd as instructions: refused, nothing stored, no daemon started.
+    const real = await home.expect(2, ["apply"], { cwd: nested.cwd });
+    assertMatch(real.stderr, /imports "\/etc\/passwd".* outside the project/);
+    assertEquals(home.daemonPids(), []);
+  }),
+);

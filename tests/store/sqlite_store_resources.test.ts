@@ -9,6 +9,7 @@ import { SqliteStore } from "../../src/store/sqlite_store.ts";
 import { InvalidInputError, MissingReferencesError } from "../../src/store/errors.ts";
 import type { Kind, Resource, ResourceInput } from "../../src/model/resource.ts";
 import { input, withStore, withTempDir } from "./helpers.ts";
+import { checkSlugConflicts } from "../cloud/store_contract.ts";
 
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -68,7 +69,6 @@ Deno.test("apply UPDATED bumps version for each kind of change, keeps id and cre
       { spec: { v: 2 } },
       { labels: { a: "b" } },
       { annotations: { note: "x" } },
-      { name: "my agent" }, // same slug, different name
       { project: "p" },
     ];
     let current: ResourceInput = base;
@@ -84,12 +84,11 @@ Deno.test("apply UPDATED bumps version for each kind of change, keeps id and cre
       assert(outcome.resource.metadata.updatedAt > previous.metadata.updatedAt);
       previous = outcome.resource;
     }
-    assertEquals(previous.metadata.name, "my agent");
     assertEquals(previous.metadata.project, "p");
     assertEquals(previous.spec, { v: 2 });
     const again = (await store.applyBatch("local", [current])).outcomes[0];
     assertEquals(again.action, "UNCHANGED");
-    assertEquals(again.resource.metadata.version, 6);
+    assertEquals(again.resource.metadata.version, 5);
   });
 });
 
@@ -461,5 +460,29 @@ Deno.test("open refuses a schema newer than it knows and a missing directory", a
     }
     assert(error instanceof Error);
     assertMatch(error.message, /cannot open the store at .*missing/);
+  });
+});
+
+Deno.test("two names with one slug are a conflict naming both, in a batch and across applies", async () => {
+  await withStore((store) => checkSlugConflicts(store));
+});
+
+Deno.test("the store refuses names and labels with control, format or invalid characters", async () => {
+  await withStore(async (store) => {
+    for (
+      const bad of [
+        input("Agent", "nul\0byte"),
+        input("Agent", "bidi\u202Eevil"),
+        input("Agent", "zero\u200Bwidth"),
+        input("Agent", "two\nlines"),
+        input("Agent", "bad\uFFFDutf8"),
+        input("Agent", "ok", { labels: { "te\u200Bam": "a" } }),
+        input("Agent", "ok", { labels: { team: "a\rb" } }),
+      ]
+    ) {
+      const error = await assertRejects(() => store.applyBatch("local", [bad]), InvalidInputError);
+      assertMatch(error.message, /must not contain control, format or invalid characters \(U\+/);
+    }
+    assertEquals((await store.list("local")).items, []);
   });
 });

@@ -87,11 +87,18 @@ async function loadChecked(opts: ApplyOptions): Promise<CheckedProject> {
   const cached = cacheable ? await readCachedProject(opts.dir) : undefined;
   if (cached) return cached;
   const { loadProject } = await import("../../project/project.ts");
+  const { loadConfig } = await import("../../config/config.ts");
+  const { protectedFiles } = await import("../../config/paths.ts");
+  const { readEnvironment } = await import("../../config/environment.ts");
+  // A broken config.yaml is reported by the commands that use it; a dry run still checks.
+  const home = readEnvironment().home;
+  const dataDir = await loadConfig().then((c) => c.local.dataDir, () => `${home}/data`);
   const files: Record<string, string> = {};
   const project = await loadProject({
     dir: opts.dir,
     files: opts.file,
     onRead: (path, text) => (files[path] = text),
+    codeMode: { protection: protectedFiles(home, dataDir) },
   });
   const checked = { project, notes: await localCheck(project.resources) };
   if (cacheable) await writeCachedProject(checked, files);
@@ -185,10 +192,11 @@ export async function apply(opts: ApplyOptions): Promise<void> {
     response.results.map((r) => [
       r.kind,
       r.name,
-      (paint[r.action] ?? String)(r.action),
+      r.action,
       String(r.version),
       r.id,
     ]),
+    { 2: (action) => (paint[action] ?? String)(action) },
   ));
   const counts = new Map<string, number>();
   for (const r of response.results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
