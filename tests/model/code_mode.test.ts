@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatDiagnostic, StigmerError } from "../../src/errors.ts";
-import { installSdk, runCodeMode, SDK_PATH, stripJsonComments } from "../../src/model/code_mode.ts";
+import { installSdk, parseJsonc, runCodeMode, SDK_PATH } from "../../src/model/code_mode.ts";
 import { loadProject } from "../../src/model/project.ts";
 import { parseSynthOutput, SYNTH_BEGIN, SYNTH_END } from "../../src/model/synth.ts";
 import { AGENT, validationError, withProject } from "./helpers.ts";
@@ -240,13 +240,15 @@ Deno.test("installSdk merges the project's import map and is idempotent", async 
   });
 });
 
-Deno.test("stripJsonComments keeps strings intact", () => {
+Deno.test("parseJsonc keeps strings intact", () => {
   assert.deepEqual(
-    JSON.parse(stripJsonComments('{"a": "x // y /* z */", /* c */ "b": [1,], // d\n}')),
-    {
-      a: "x // y /* z */",
-      b: [1],
-    },
+    parseJsonc('{"a": "x // y /* z */", /* c */ "b": [1,], // d\n}'),
+    { a: "x // y /* z */", b: [1] },
+  );
+  // The hand-written stripper dropped the comma before "]" inside this string too.
+  assert.deepEqual(
+    parseJsonc('{"imports": {"a": "npm:a,]", "b": "x,}", "c": "q\\" // not a comment",},}'),
+    { imports: { a: "npm:a,]", b: "x,}", c: 'q" // not a comment' } },
   );
 });
 
