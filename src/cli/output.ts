@@ -58,10 +58,5 @@ export function printJson(value: unknown): void {
   writeOut(JSON.stringify(value, null, 2));
 }
 
-/** Aligned columns with a header row, as kubectl prints them. */
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("   ").trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
-}
+/** Aligned columns with a header row, as kubectl prints them (widths without colour codes). */
+export { formatTable } from "./table.ts";

@@ -110,12 +110,14 @@ export async function apply(opts: ApplyOptions): Promise<void> {
         resources: resources.map((r) => ({ kind: r.kind, name: r.name, source: r.source })),
       });
     }
-    writeOut(formatTable(
-      ["KIND", "NAME", "SOURCE"],
-      resources.map((
-        r,
-      ) => [r.kind, r.name, `${displayPath(r.source.file, Deno.cwd())}:${r.source.line}`]),
-    ));
+    writeOut(
+      await formatTable(
+        ["KIND", "NAME", "SOURCE"],
+        resources.map((
+          r,
+        ) => [r.kind, r.name, `${displayPath(r.source.file, Deno.cwd())}:${r.source.line}`]),
+      ),
+    );
     success("Dry run: the project is valid; nothing was applied");
     return;
   }
@@ -170,16 +172,18 @@ export async function apply(opts: ApplyOptions): Promise<void> {
     DELETED: c.red,
     UNCHANGED: c.dim,
   };
-  writeOut(formatTable(
-    ["KIND", "NAME", "ACTION", "VERSION", "ID"],
-    response.results.map((r) => [
-      r.resource?.kind ?? "",
-      r.resource?.metadata?.name ?? "",
-      (paint[r.action] ?? String)(r.action),
-      String(r.resource?.metadata?.version ?? ""),
-      r.resource?.metadata?.id ?? "",
-    ]),
-  ));
+  writeOut(
+    await formatTable(
+      ["KIND", "NAME", "ACTION", "VERSION", "ID"],
+      response.results.map((r) => [
+        r.resource?.kind ?? "",
+        r.resource?.metadata?.name ?? "",
+        (paint[r.action] ?? String)(r.action),
+        String(r.resource?.metadata?.version ?? ""),
+        r.resource?.metadata?.id ?? "",
+      ]),
+    ),
+  );
   const counts = new Map<string, number>();
   for (const r of response.results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
   success(`Applied: ${[...counts].map(([a, n]) => `${n} ${a.toLowerCase()}`).join(", ")}`);

@@ -21,10 +21,12 @@ export async function list(
     );
     if (opts.json) return printJson(page.items);
     if (page.items.length === 0) return info("No executions yet: stigmer run <workflow>");
-    writeOut(formatTable(
-      ["ID", "TARGET", "PHASE", "AGE"],
-      page.items.map((e) => [e.id, e.targetName, e.phase, age(e.createdAt)]),
-    ));
+    writeOut(
+      await formatTable(
+        ["ID", "TARGET", "PHASE", "AGE"],
+        page.items.map((e) => [e.id, e.targetName, e.phase, age(e.createdAt)]),
+      ),
+    );
   } finally {
     backend.channel.close();
   }
