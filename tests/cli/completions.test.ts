@@ -1,6 +1,6 @@
 // `stigmer completions bash|zsh|fish`: scripts generated from the command
-// tree. Where the shell is installed, the script is also run: bash and fish
-// complete real command lines, zsh at least parses it.
+// tree, each also run by the real shell: bash and fish complete real command
+// lines, zsh parses it. A missing shell fails the test (CI installs them: .ci/run).
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { buildProgram } from "../../src/cli/program.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
@@ -25,11 +25,11 @@ async function script(home: CliHome, shell: string): Promise<string> {
   return result.stdout;
 }
 
-/** Runs a shell if it is installed; undefined when it is not. */
+/** Runs a shell; a shell that is not installed fails the test with what to install. */
 async function shellRun(
   shell: string,
   args: string[],
-): Promise<{ code: number; stdout: string; stderr: string } | undefined> {
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const out = await new Deno.Command(shell, {
       args,
@@ -40,7 +40,11 @@ async function shellRun(
     const text = new TextDecoder();
     return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return undefined;
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error(
+        `${shell} is not installed: install it (apt-get install ${shell}) to run this test`,
+      );
+    }
     throw err;
   }
 }
@@ -93,7 +97,6 @@ cliTest("completions bash: completes real command lines", async (home) => {
     ...lines.map(([words]) => `t ${words.map((w) => `'${w}'`).join(" ")}`),
   ].join("\n");
   const result = await shellRun("bash", ["--norc", "--noprofile", "-c", program]);
-  if (!result) return console.warn("bash is not installed: skipped");
   assertEquals(result.stderr, "");
   const got = result.stdout.split("\n");
   lines.forEach(([words, want], i) => {
@@ -119,7 +122,6 @@ cliTest("completions fish: completes real command lines", async (home) => {
     ),
   ].join("\n");
   const result = await shellRun("fish", ["--no-config", "-c", program]);
-  if (!result) return console.warn("fish is not installed: skipped");
   assertEquals(result.stderr, "");
   const got = result.stdout.split("\n");
   lines.forEach(([line, want], i) => {
@@ -133,7 +135,6 @@ cliTest("completions zsh: parses, and completes with zsh's functions stubbed", a
   const dir = await Deno.makeTempDir({ dir: home.home });
   await Deno.writeTextFile(`${dir}/_stigmer`, await script(home, "zsh"));
   const syntax = await shellRun("zsh", ["-n", `${dir}/_stigmer`]);
-  if (!syntax) return console.warn("zsh is not installed: skipped");
   assertExit(syntax, 0, "zsh -n");
   assertMatch(await Deno.readTextFile(`${dir}/_stigmer`), /^#compdef stigmer$/m);
   // The completion system itself needs a terminal; its entry points print here.
@@ -156,7 +157,7 @@ cliTest("completions zsh: parses, and completes with zsh's functions stubbed", a
     't() { words=("$@"); CURRENT=${#words}; _stigmer; }',
     ...lines.map(([words]) => `t ${words.map((w) => `'${w}'`).join(" ")}`),
   ].join("\n");
-  const result = (await shellRun("zsh", ["-f", "-c", program]))!;
+  const result = await shellRun("zsh", ["-f", "-c", program]);
   assertEquals(result.stderr, "");
   const got = result.stdout.split("\n");
   lines.forEach(([words, want], i) => assertMatch(got[i], want, words.join(" ")));
