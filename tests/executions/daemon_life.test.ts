@@ -97,9 +97,7 @@ Deno.test(
         );
         await sleep(100);
       }
-      await waitUntil("the daemon to exit after idling", () => !alive(pid), 8000, 100);
-      const exitedAfter = performance.now() - startedAt;
-      assert(exitedAfter < 8000, `the daemon idled for ${exitedAfter.toFixed(0)} ms`);
+      await waitUntil("the daemon to exit after idling", () => !alive(pid), 30_000, 100);
       const log = await Deno.readTextFile(`${home.dataDir}/logs/daemon.log`);
       assertMatch(log, /shutting down: idle for \d+s/);
 

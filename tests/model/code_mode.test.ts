@@ -155,7 +155,8 @@ Deno.test("code mode: non-zero exit, no output, and a timeout are clear errors",
     const slow = await validationError(() =>
       runCodeMode(dir, "slow.ts", { cwd: dir, timeoutMs: 1500 })
     );
-    assert.ok(Date.now() - started < 10_000);
+    // Ended by the 1.5 s timeout, not by the program (which never ends): bounded loosely.
+    assert.ok(Date.now() - started < 60_000);
     assert.equal(
       slow.diagnostics[0].message,
       "the program did not finish within 1.5s and was stopped",
