@@ -149,7 +149,8 @@ async function startOldDaemon(
 Deno.test(
   "a daemon of another version is kept with a warning while it runs something, replaced once idle",
   withExecutionHome(async (home) => {
-    const dir = await writeProject(home, "versions", { "slow.yaml": waiting("slow", "PT2S") });
+    // Long enough that the run is still going when the next CLI has started on a busy machine.
+    const dir = await writeProject(home, "versions", { "slow.yaml": waiting("slow", "PT10S") });
     await applyProject(home, dir);
     assertExit(await home.run(["server", "stop"]), 0, "stigmer server stop");
 
