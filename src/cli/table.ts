@@ -1,14 +1,14 @@
 // Aligned columns with a header row, as kubectl prints them. A cell's width is
 // what a terminal shows: colour codes take no column, wide characters take two.
-import stripAnsi from "strip-ansi";
-
-// string-width builds an Intl.Segmenter and Unicode-property regexes when it
-// loads (about 60-130 ms measured here), so it is loaded only for cells that
-// are not plain ASCII once their colour codes are gone; tables of names and
-// versions never pay for it.
+// Both libraries load only when a table is printed, so output.ts costs the
+// other commands nothing. string-width builds an Intl.Segmenter and Unicode
+// property regexes as it loads (60-130 ms measured here), so it is loaded only
+// for cells that are not plain ASCII once their colour codes are gone: tables
+// of names and versions never pay for it.
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 
 export async function formatTable(header: string[], rows: string[][]): Promise<string> {
+  const { default: stripAnsi } = await import("strip-ansi");
   const all = [header, ...rows];
   const needsUnicode = all.some((row) => row.some((cell) => !PLAIN_ASCII.test(stripAnsi(cell))));
   const width: (text: string) => number = needsUnicode
