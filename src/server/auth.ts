@@ -4,7 +4,7 @@
 // Server side only (the daemon and `server run` already run on the Node layer
 // for gRPC), so node:crypto is fine here; the CLI never imports this module.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { GrpcError, Status } from "../client/grpc_status.ts";
+import { GrpcError, Status } from "../rpc/status.ts";
 import type { Principal } from "./grpc_adapter.ts";
 
 /**

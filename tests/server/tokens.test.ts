@@ -3,7 +3,7 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { constantTimeEqual, localAuthenticator } from "../../src/server/auth.ts";
 import { addToken, hashToken, parseTokens, tokenAuthenticator } from "../../src/server/tokens.ts";
-import { GrpcError, Status } from "../../src/client/grpc_status.ts";
+import { GrpcError, Status } from "../../src/rpc/status.ts";
 import { StigmerError } from "../../src/errors.ts";
 
 const HASH = hashToken("stg_secret");
