@@ -8,7 +8,6 @@
 // wrapper around CommonJS) each bring up Deno's Node layer: 1.6–1.8×.
 import styles from "ansi-styles";
 import { readEnvironment } from "../config/environment.ts";
-import { escapeUnsafe } from "../model/unsafe_text.ts";
 
 const encoder = new TextEncoder();
 
@@ -110,22 +109,5 @@ export function printJson(value: unknown): void {
   writeOut(JSON.stringify(value, null, 2));
 }
 
-/**
- * Aligned columns with a header row, as kubectl prints them. Cells are escaped
- * (a name from a server may hold a newline or a bidi override: it must not
- * forge a row); `paint` colours a column's cells after they are aligned.
- */
-export function formatTable(
-  header: string[],
-  rows: string[][],
-  paint: Record<number, (cell: string) => string> = {},
-): string {
-  const safe = rows.map((row) => row.map((cell) => escapeUnsafe(cell ?? "")));
-  const widths = header.map((h, i) => Math.max(h.length, ...safe.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[], painted: boolean) =>
-    cells.map((c, i) => {
-      const padded = i === cells.length - 1 ? c : c.padEnd(widths[i]);
-      return painted && paint[i] ? paint[i](c) + padded.slice(c.length) : padded;
-    }).join("   ").trimEnd();
-  return [line(header, false), ...safe.map((row) => line(row, true))].join("\n");
-}
+/** Aligned columns with a header row, as kubectl prints them (widths without colour codes). */
+export { formatTable } from "./table.ts";

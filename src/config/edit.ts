@@ -1,5 +1,6 @@
 // `stigmer config set|unset`: edits config.yaml in place, keeping the user's
 // comments and layout, and refuses any change that would make it invalid.
+import leven from "leven";
 import { isMap, isScalar, LineCounter, parse as parseYamlValue, parseDocument } from "yaml";
 import { configSchema, KNOWN_KEYS } from "./schema.ts";
 import { readTextIfExists, writeFileAtomic } from "./secure_fs.ts";
@@ -10,24 +11,11 @@ export const SETTABLE_KEYS = [...KNOWN_KEYS].filter((key) =>
   ![...KNOWN_KEYS].some((other) => other.startsWith(`${key}.`))
 );
 
-/** Edit distance, to suggest the setting a typo meant. */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
-}
-
 /** Settings a mistyped or shortened key probably meant. */
 export function suggestKeys(key: string): string[] {
   const last = key.split(".").pop() ?? "";
   return SETTABLE_KEYS.filter((k) =>
-    distance(k, key) <= 2 || (last !== "" && k.endsWith(`.${last}`)) ||
+    leven(k, key) <= 2 || (last !== "" && k.endsWith(`.${last}`)) ||
     (key !== "" && k.startsWith(`${key}.`))
   );
 }

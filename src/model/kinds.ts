@@ -1,5 +1,6 @@
 // The manifest of each kind (SPEC §8) as zod schemas, plus the checks zod
 // cannot express (exactly one of two fields, workflow task lists).
+import leven from "leven";
 import { z } from "zod";
 import { API_VERSION, type JsonObject, type Kind, KINDS } from "./resource.ts";
 import { MAX_NAME_LENGTH, slugify } from "./slug.ts";
@@ -213,27 +214,9 @@ function kindProblem(kind: unknown): Problem {
   if (typeof kind !== "string") {
     return { path: ["kind"], message: `expected a kind name; ${expected}` };
   }
-  const guess = KINDS.find((k) =>
-    k.toLowerCase() === kind.toLowerCase() || editDistance(k, kind) <= 2
-  );
+  const guess = KINDS.find((k) => k.toLowerCase() === kind.toLowerCase() || leven(k, kind) <= 2);
   return {
     path: ["kind"],
     message: `unknown kind "${kind}"; ${expected}${guess ? ` (did you mean ${guess}?)` : ""}`,
   };
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

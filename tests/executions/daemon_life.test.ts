@@ -97,9 +97,7 @@ Deno.test(
         );
         await sleep(100);
       }
-      await waitUntil("the daemon to exit after idling", () => !alive(pid), 8000, 100);
-      const exitedAfter = performance.now() - startedAt;
-      assert(exitedAfter < 8000, `the daemon idled for ${exitedAfter.toFixed(0)} ms`);
+      await waitUntil("the daemon to exit after idling", () => !alive(pid), 30_000, 100);
       const log = await Deno.readTextFile(`${home.dataDir}/logs/daemon.log`);
       assertMatch(log, /shutting down: idle for \d+s/);
 
@@ -151,7 +149,8 @@ async function startOldDaemon(
 Deno.test(
   "a daemon of another version is kept with a warning while it runs something, replaced once idle",
   withExecutionHome(async (home) => {
-    const dir = await writeProject(home, "versions", { "slow.yaml": waiting("slow", "PT2S") });
+    // Long enough that the run is still going when the next CLI has started on a busy machine.
+    const dir = await writeProject(home, "versions", { "slow.yaml": waiting("slow", "PT10S") });
     await applyProject(home, dir);
     assertExit(await home.run(["server", "stop"]), 0, "stigmer server stop");
 

@@ -156,6 +156,5 @@ Deno.test(
       } ms a step), ${cliMs.toFixed(0)} ms for \`stigmer run\` following it`,
     );
     assertMatch(String(stored.phase), /^COMPLETED$/);
-    assert(cliMs < 120_000, `the loop took ${cliMs.toFixed(0)} ms`);
   }),
 );

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatDiagnostic, StigmerError } from "../../src/errors.ts";
-import {
-  installSdk,
-  runCodeMode,
-  SDK_PATH,
-  stripJsonComments,
-} from "../../src/project/code_mode.ts";
+import { installSdk, parseJsonc, runCodeMode, SDK_PATH } from "../../src/project/code_mode.ts";
 import { loadProject } from "../../src/project/project.ts";
 import { parseSynthOutput, SYNTH_BEGIN, SYNTH_END } from "../../src/project/synth.ts";
 import { AGENT, validationError, withProject } from "./helpers.ts";
@@ -160,7 +155,8 @@ Deno.test("code mode: non-zero exit, no output, and a timeout are clear errors",
     const slow = await validationError(() =>
       runCodeMode(dir, "slow.ts", { cwd: dir, timeoutMs: 1500 })
     );
-    assert.ok(Date.now() - started < 10_000);
+    // Ended by the 1.5 s timeout, not by the program (which never ends): bounded loosely.
+    assert.ok(Date.now() - started < 60_000);
     assert.equal(
       slow.diagnostics[0].message,
       "the program did not finish within 1.5s and was stopped",
@@ -245,13 +241,15 @@ Deno.test("installSdk merges the project's import map and is idempotent", async 
   });
 });
 
-Deno.test("stripJsonComments keeps strings intact", () => {
+Deno.test("parseJsonc keeps strings intact", () => {
   assert.deepEqual(
-    JSON.parse(stripJsonComments('{"a": "x // y /* z */", /* c */ "b": [1,], // d\n}')),
-    {
-      a: "x // y /* z */",
-      b: [1],
-    },
+    parseJsonc('{"a": "x // y /* z */", /* c */ "b": [1,], // d\n}'),
+    { a: "x // y /* z */", b: [1] },
+  );
+  // The hand-written stripper dropped the comma before "]" inside this string too.
+  assert.deepEqual(
+    parseJsonc('{"imports": {"a": "npm:a,]", "b": "x,}", "c": "q\\" // not a comment",},}'),
+    { imports: { a: "npm:a,]", b: "x,}", c: 'q" // not a comment' } },
   );
 });
 

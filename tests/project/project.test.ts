@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatDiagnostic, UsageError } from "../../src/errors.ts";
-import { expandGlob, matchSegments, segments } from "../../src/project/glob.ts";
+import { expandGlob, matchPath } from "../../src/project/glob.ts";
 import { parseManifests } from "../../src/project/manifest.ts";
 import { findProjectFile, loadProject } from "../../src/project/project.ts";
 import { checkBatch } from "../../src/project/batch.ts";
@@ -18,7 +18,7 @@ function messagesOf(error: { diagnostics: Parameters<typeof formatDiagnostic>[0]
 }
 
 Deno.test("glob matching: **, *, ?, {a,b}, and no dotfiles by default", () => {
-  const match = (pattern: string, path: string) => matchSegments(segments(pattern), segments(path));
+  const match = (pattern: string, path: string) => matchPath(pattern, path);
   assert.ok(match("stigmer/**/*.yaml", "stigmer/a.yaml"));
   assert.ok(match("stigmer/**/*.yaml", "stigmer/x/y/a.yaml"));
   assert.ok(!match("stigmer/**/*.yaml", "stigmer/a.yml"));
@@ -32,8 +32,32 @@ Deno.test("glob matching: **, *, ?, {a,b}, and no dotfiles by default", () => {
   assert.ok(match("./stigmer//a.yaml", "stigmer/a.yaml"));
   assert.ok(match("a+b(1).yaml", "a+b(1).yaml"));
   assert.ok(match("**", "deep/er/file"));
-  assert.ok(matchSegments(segments("stigmer/**/*.yaml"), ["stigmer"], true));
-  assert.ok(!matchSegments(segments("stigmer/**/*.yaml"), ["other"], true));
+  assert.ok(match("stigmer/.github/*.yaml", "stigmer/.github/a.yaml"));
+  assert.ok(!match("stigmer/.github/*.yaml", "stigmer/.github/.a.yaml"));
+  assert.ok(match("stigmer/[ab].yaml", "stigmer/b.yaml"));
+  assert.ok(!match("stigmer/[ab].yaml", "stigmer/c.yaml"));
+  assert.ok(matchPath("stigmer/**/*.yaml", "stigmer", true));
+  assert.ok(!matchPath("stigmer/**/*.yaml", "other", true));
+  assert.ok(!matchPath("stigmer/*.yaml", "stigmer/x", true));
+});
+
+Deno.test("glob matching: a comma outside braces is a plain character (it once split the pattern)", () => {
+  // The hand-written matcher turned "a,b.yaml" into /^a|b\.yaml$/, so "agent.yaml" matched.
+  assert.ok(!matchPath("a,b.yaml", "agent.yaml"));
+  assert.ok(!matchPath("a,b.yaml", "b.yaml"));
+  assert.ok(matchPath("a,b.yaml", "a,b.yaml"));
+  assert.ok(!matchPath("stigmer/x,y/*.yaml", "stigmer/x", true));
+  assert.ok(matchPath("{agents,workflows}/*.yaml", "workflows/w.yaml"));
+  assert.ok(matchPath("{agents/a,workflows}/*.yaml", "agents/a/x.yaml"));
+});
+
+Deno.test("expandGlob: a comma in a pattern selects only the file so named", async () => {
+  await withProject(
+    { "agent.yaml": AGENT, "a,b.yaml": AGENT.replace("name: ", "name: ab") },
+    async (dir) => {
+      assert.deepEqual((await expandGlob(dir, "a,b.yaml")).files, [join(dir, "a,b.yaml")]);
+    },
+  );
 });
 
 Deno.test("findProjectFile searches upward", async () => {

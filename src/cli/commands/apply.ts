@@ -129,12 +129,14 @@ export async function apply(opts: ApplyOptions): Promise<void> {
         resources: resources.map((r) => ({ kind: r.kind, name: r.name, source: r.source })),
       });
     }
-    writeOut(formatTable(
-      ["KIND", "NAME", "SOURCE"],
-      resources.map((
-        r,
-      ) => [r.kind, r.name, `${displayPath(r.source.file, Deno.cwd())}:${r.source.line}`]),
-    ));
+    writeOut(
+      await formatTable(
+        ["KIND", "NAME", "SOURCE"],
+        resources.map((
+          r,
+        ) => [r.kind, r.name, `${displayPath(r.source.file, Deno.cwd())}:${r.source.line}`]),
+      ),
+    );
     success("Dry run: the project is valid; nothing was applied");
     return;
   }
@@ -187,17 +189,19 @@ export async function apply(opts: ApplyOptions): Promise<void> {
     DELETED: c.red,
     UNCHANGED: c.dim,
   };
-  writeOut(formatTable(
-    ["KIND", "NAME", "ACTION", "VERSION", "ID"],
-    response.results.map((r) => [
-      r.kind,
-      r.name,
-      r.action,
-      String(r.version),
-      r.id,
-    ]),
-    { 2: (action) => (paint[action] ?? String)(action) },
-  ));
+  writeOut(
+    await formatTable(
+      ["KIND", "NAME", "ACTION", "VERSION", "ID"],
+      response.results.map((r) => [
+        r.kind,
+        r.name,
+        r.action,
+        String(r.version),
+        r.id,
+      ]),
+      { 2: (action) => (paint[action] ?? String)(action) },
+    ),
+  );
   const counts = new Map<string, number>();
   for (const r of response.results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
   success(`Applied: ${[...counts].map(([a, n]) => `${n} ${a.toLowerCase()}`).join(", ")}`);

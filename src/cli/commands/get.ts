@@ -34,16 +34,18 @@ async function print(resources: Resource[], output: GetOptions["output"], single
     const { stringify } = await import("yaml");
     return writeOut(resources.map((r) => stringify(resourceDocument(r))).join("---\n"));
   }
-  writeOut(formatTable(
-    ["NAME", "VERSION", "ID", "AGE", "PROJECT"],
-    resources.map((r) => [
-      r.metadata?.name ?? "",
-      String(r.metadata?.version ?? ""),
-      r.metadata?.id ?? "",
-      age(r.metadata?.createdAt ?? ""),
-      r.metadata?.project ?? "",
-    ]),
-  ));
+  writeOut(
+    await formatTable(
+      ["NAME", "VERSION", "ID", "AGE", "PROJECT"],
+      resources.map((r) => [
+        r.metadata?.name ?? "",
+        String(r.metadata?.version ?? ""),
+        r.metadata?.id ?? "",
+        age(r.metadata?.createdAt ?? ""),
+        r.metadata?.project ?? "",
+      ]),
+    ),
+  );
 }
 
 export async function get(

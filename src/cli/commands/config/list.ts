@@ -4,8 +4,10 @@ import { loadSettings } from "./shared.ts";
 export async function list(opts: { json?: boolean }): Promise<void> {
   const { settings } = await loadSettings();
   if (opts.json) return printJson(settings);
-  writeOut(formatTable(
-    ["KEY", "VALUE", "SOURCE"],
-    settings.map((s) => [s.key, String(s.value), s.source]),
-  ));
+  writeOut(
+    await formatTable(
+      ["KEY", "VALUE", "SOURCE"],
+      settings.map((s) => [s.key, String(s.value), s.source]),
+    ),
+  );
 }

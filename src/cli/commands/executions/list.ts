@@ -32,10 +32,12 @@ export async function list(opts: ExecutionListOptions): Promise<void> {
       return writeOut(stringify(page.items).trimEnd());
     }
     if (page.items.length === 0) return info("No executions yet: stigmer run <workflow>");
-    writeOut(formatTable(
-      ["ID", "TARGET", "PHASE", "AGE"],
-      page.items.map((e) => [e.id, e.targetName, e.phase, age(e.createdAt)]),
-    ));
+    writeOut(
+      await formatTable(
+        ["ID", "TARGET", "PHASE", "AGE"],
+        page.items.map((e) => [e.id, e.targetName, e.phase, age(e.createdAt)]),
+      ),
+    );
   } finally {
     backend.channel.close();
   }

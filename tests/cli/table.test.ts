@@ -1,0 +1,37 @@
+// Tables line up in a terminal: colour codes take no column, wide characters two.
+import stripAnsi from "strip-ansi";
+import { assertEquals } from "../helpers/assert.ts";
+import { colors, formatTable, setColor } from "../../src/cli/output.ts";
+
+Deno.test("table: coloured cells do not push the next column (colours forced on)", async () => {
+  setColor(true);
+  try {
+    const c = colors();
+    const header = ["KIND", "NAME", "ACTION", "VERSION", "ID"];
+    const table = await formatTable(header, [
+      ["Agent", "greeter", c.green("CREATED"), "1", "agt_1"],
+      ["Workflow", "hello", c.dim("UNCHANGED"), "12", "wfl_2"],
+      ["Skill", "style", c.red("DELETED"), "3", "skl_3"],
+    ]);
+    // The codes are really there, so this checks the widths and not a plain table.
+    assertEquals(table.split("\x1b[").length - 1, 6);
+    assertEquals(stripAnsi(table).split("\n"), [
+      "KIND       NAME      ACTION      VERSION   ID",
+      "Agent      greeter   CREATED     1         agt_1",
+      "Workflow   hello     UNCHANGED   12        wfl_2",
+      "Skill      style     DELETED     3         skl_3",
+    ]);
+  } finally {
+    setColor(false);
+  }
+});
+
+Deno.test("table: wide characters count as two columns", async () => {
+  const table = await formatTable(["NAME", "VALUE"], [["日本", "a"], ["ab", "b"], ["é", "c"]]);
+  assertEquals(table.split("\n"), [
+    "NAME   VALUE",
+    "日本   a",
+    "ab     b",
+    "é      c",
+  ]);
+});
