@@ -30,6 +30,13 @@ const token = Deno.readTextFileSync(`${dataDir}/daemon.token`).trim();
 const endpoint = `${info.host}:${info.port}`;
 
 let ok = 0, failed = 0;
+/** Why calls failed, by message: the test names them when any fail. */
+const errors: Record<string, number> = {};
+function fail(reason: unknown): void {
+  failed++;
+  const text = reason instanceof Error ? reason.message : String(reason);
+  errors[text] = (errors[text] ?? 0) + 1;
+}
 const began = performance.now();
 
 async function fetchConnection(): Promise<void> {
@@ -47,7 +54,9 @@ async function fetchConnection(): Promise<void> {
   if (mode !== "clean") await Promise.race(inFlight).catch(() => {});
   if (mode === "abort") abort.abort();
   if (mode === "exit") return;
-  for (const r of await Promise.allSettled(inFlight)) r.status === "fulfilled" ? ok++ : failed++;
+  for (const r of await Promise.allSettled(inFlight)) {
+    r.status === "fulfilled" ? ok++ : fail(r.reason);
+  }
   channel.close();
 }
 
@@ -66,7 +75,7 @@ function grpcjsConnection(): Promise<void> {
     new Promise<void>((resolve) => {
       started.push(
         raw.makeUnaryRequest(path, encode, decode, { service: "" }, metadata, (err) => {
-          err ? failed++ : ok++;
+          err ? fail(err) : ok++;
           firstAnswer();
           resolve();
         }),
@@ -109,7 +118,7 @@ function h2Connection(): Promise<void> {
       request.on("data", () => {});
       request.on("error", () => {});
       request.on("close", () => {
-        served ? ok++ : failed++;
+        served ? ok++ : fail("stream closed without an answer");
         resolve();
       });
       request.end(new Uint8Array(5)); // one empty HealthCheckRequest
@@ -136,16 +145,16 @@ if (!connect) throw new Error(`unknown client ${client}`);
 for (let round = 0; round < rounds; round++) {
   // A dead server fails the calls (counted), never this process.
   const connectionsDone = Promise.all(
-    Array.from({ length: connections }, () => connect().catch(() => void failed++)),
+    Array.from({ length: connections }, () => connect().catch(fail)),
   );
   if (mode === "exit") {
     // Every connection has answered once, the rest of its calls are on the
     // wire: leave without a word.
     await connectionsDone;
-    console.log(JSON.stringify({ ok, failed, ms: Math.round(performance.now() - began) }));
+    console.log(JSON.stringify({ ok, failed, errors, ms: Math.round(performance.now() - began) }));
     Deno.exit(0);
   }
   await connectionsDone;
 }
-console.log(JSON.stringify({ ok, failed, ms: Math.round(performance.now() - began) }));
+console.log(JSON.stringify({ ok, failed, errors, ms: Math.round(performance.now() - began) }));
 Deno.exit(0);

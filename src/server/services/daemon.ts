@@ -39,7 +39,10 @@ export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceD
         );
       }
       // Answer first, then stop: the caller waits for the lock to be released.
-      setTimeout(() => runtime.requestShutdown(request.reason || "shutdown requested"), 0);
+      const reason = request.reason
+        ? `shutdown requested: ${request.reason}`
+        : "shutdown requested";
+      setTimeout(() => runtime.requestShutdown(reason), 0);
       return {};
     },
   };
