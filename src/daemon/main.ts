@@ -107,7 +107,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       logPath: paths.daemonLog,
       idleTimeoutMs: args.idleTimeoutMs,
       activity,
-      runningExecutions: () => executions.running(),
+      runningExecutions: (orgs) => executions.running(orgs),
       requestShutdown: (reason) => void shutdown(reason),
     };
     const { executions } = registerServices(server, {

@@ -18,6 +18,12 @@ export interface Principal {
   name: string;
   /** Organizations this caller may read and write; "*" for all. */
   orgs: readonly string[];
+  /**
+   * May see the serving process itself (pid, data dir, memory, every org's
+   * running executions): the local daemon's own CLI, or a shared server's
+   * token marked `admin: true`. Tenants see only their own.
+   */
+  admin: boolean;
 }
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res> | Res;

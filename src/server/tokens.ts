@@ -14,6 +14,8 @@ export interface TokenEntry {
   name: string;
   sha256: string;
   orgs: string[];
+  /** `admin: true`: may see the server itself in Hello and Status (pid, memory, every org's count). */
+  admin?: boolean;
 }
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
@@ -59,7 +61,15 @@ export function parseTokens(text: string, path: string): TokenEntry[] {
         `${where} ("${entry.name}"): orgs must list at least one organization`,
       );
     }
-    return { name: entry.name, sha256: entry.sha256.toLowerCase(), orgs: entry.orgs };
+    if (entry.admin !== undefined && typeof entry.admin !== "boolean") {
+      throw new StigmerError(`${where} ("${entry.name}"): admin must be true or false`);
+    }
+    return {
+      name: entry.name,
+      sha256: entry.sha256.toLowerCase(),
+      orgs: entry.orgs,
+      ...(entry.admin ? { admin: true } : {}),
+    };
   });
 }
 
@@ -129,7 +139,7 @@ export function tokenAuthenticator(
     if (!found) {
       throw new GrpcError(Status.UNAUTHENTICATED, "invalid or revoked token");
     }
-    return { name: found.name, orgs: found.orgs };
+    return { name: found.name, orgs: found.orgs, admin: found.admin === true };
   };
 }
 

@@ -15,6 +15,7 @@ import { GrpcError, Status } from "../../client/grpc_status.ts";
 type Listener = (event: ExecutionEvent) => void;
 
 interface Running {
+  org: string;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -44,8 +45,12 @@ export class ExecutionManager {
     private readonly log: { error(message: string): void },
   ) {}
 
-  running(): number {
-    return this.#running.size;
+  /** Executions running in this process: all of them, or those of the given organizations. */
+  running(orgs?: readonly string[]): number {
+    if (!orgs || orgs.includes("*")) return this.#running.size;
+    let count = 0;
+    for (const run of this.#running.values()) if (orgs.includes(run.org)) count++;
+    return count;
   }
 
   async #resolveTarget(org: string, target: string, kind: StartRequest["targetKind"]) {
@@ -89,7 +94,7 @@ export class ExecutionManager {
     const done = this.#run(execution, target, request, controller.signal)
       .catch((err) => this.log.error(`execution ${execution.id}: ${err?.stack ?? err}`))
       .finally(() => this.#running.delete(execution.id));
-    this.#running.set(execution.id, { controller, done });
+    this.#running.set(execution.id, { org: request.org, controller, done });
     return execution;
   }
 
