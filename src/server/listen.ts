@@ -1,6 +1,7 @@
 // Binding a grpc-js server, with the failure reasons people need to act on.
 import * as grpc from "@grpc/grpc-js";
 import type * as http2 from "node:http2";
+import { MAX_MESSAGE_BYTES } from "../model/limits.ts";
 
 export class AddressInUseError extends Error {}
 
@@ -71,8 +72,10 @@ export const SERVER_OPTIONS: grpc.ServerOptions = {
   // Bounded streams in flight per connection (memory); the abort above needs
   // the drain in bind(), not this cap.
   "grpc.max_concurrent_streams": 100,
-  "grpc.max_receive_message_length": 64 * 1024 * 1024,
-  "grpc.max_send_message_length": 64 * 1024 * 1024,
+  // The largest batch and its framing (src/model/limits.ts): a larger request
+  // is refused (RESOURCE_EXHAUSTED) before it is read into memory.
+  "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+  "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
 };
 
 /** Lets calls in flight finish, for up to `graceMs`, then cuts the rest. */

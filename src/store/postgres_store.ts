@@ -35,6 +35,7 @@ import {
   toExecution,
   toResource,
 } from "./rows.ts";
+import { executionRowBytes, resourceRowBytes, takePage } from "./page_budget.ts";
 
 export interface PostgresStoreOptions {
   /** Connections in the pool. */
@@ -224,8 +225,9 @@ export class PostgresStore implements ResourceStore {
         }`,
         params,
       );
-      const items = rows.slice(0, pageSize).map(toResource);
-      const last = rows.length > pageSize ? rows[pageSize - 1] : undefined;
+      const page = takePage(rows, pageSize, resourceRowBytes);
+      const items = page.rows.map(toResource);
+      const last = page.more ? page.rows.at(-1) : undefined;
       return { items, nextPageToken: last ? encodePageToken([last.kind, last.slug]) : "" };
     });
   }
@@ -305,8 +307,9 @@ export class PostgresStore implements ResourceStore {
         "SELECT * FROM executions WHERE org = $1 AND n < $2 ORDER BY n DESC LIMIT $3",
         [org, before, pageSize + 1],
       );
-      const items = rows.slice(0, pageSize).map(toExecution);
-      const last = rows.length > pageSize ? rows[pageSize - 1] : undefined;
+      const page = takePage(rows, pageSize, executionRowBytes);
+      const items = page.rows.map(toExecution);
+      const last = page.more ? page.rows.at(-1) : undefined;
       return { items, nextPageToken: last ? encodePageToken([last.n]) : "" };
     });
   }

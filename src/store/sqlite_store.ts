@@ -38,6 +38,7 @@ import {
   toExecution,
   toResource,
 } from "./rows.ts";
+import { executionRowBytes, resourceRowBytes, takePage } from "./page_budget.ts";
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another connection's lock before failing. */
@@ -218,13 +219,16 @@ export class SqliteStore implements ResourceStore {
         );
         params.push(key, value);
       }
-      const rows = this.#all<ResourceRow>(
-        `SELECT * FROM resources WHERE ${where.join(" AND ")} ORDER BY kind, slug LIMIT ?`,
-        ...params,
-        pageSize + 1, // one more than asked tells whether another page follows
+      // Iterated, and cut by count and size: rows past the page are never read.
+      const page = takePage(
+        this.#statement(
+          `SELECT * FROM resources WHERE ${where.join(" AND ")} ORDER BY kind, slug LIMIT ?`,
+        ).iterate(...params, pageSize + 1) as Iterable<ResourceRow>,
+        pageSize,
+        resourceRowBytes,
       );
-      const items = rows.slice(0, pageSize).map(toResource);
-      const last = rows.length > pageSize ? rows[pageSize - 1] : undefined;
+      const items = page.rows.map(toResource);
+      const last = page.more ? page.rows.at(-1) : undefined;
       return { items, nextPageToken: last ? encodePageToken([last.kind, last.slug]) : "" };
     });
   }
@@ -292,14 +296,15 @@ export class SqliteStore implements ResourceStore {
       const [before] = options.pageToken
         ? decodePageToken<[number]>(options.pageToken, ["number"])
         : [Number.MAX_SAFE_INTEGER];
-      const rows = this.#all<ExecutionRow>(
-        "SELECT * FROM executions WHERE org = ? AND n < ? ORDER BY n DESC LIMIT ?",
-        org,
-        before,
-        pageSize + 1,
+      const page = takePage(
+        this.#statement(
+          "SELECT * FROM executions WHERE org = ? AND n < ? ORDER BY n DESC LIMIT ?",
+        ).iterate(org, before, pageSize + 1) as Iterable<ExecutionRow>,
+        pageSize,
+        executionRowBytes,
       );
-      const items = rows.slice(0, pageSize).map(toExecution);
-      const last = rows.length > pageSize ? rows[pageSize - 1] : undefined;
+      const items = page.rows.map(toExecution);
+      const last = page.more ? page.rows.at(-1) : undefined;
       return { items, nextPageToken: last ? encodePageToken([last.n]) : "" };
     });
   }

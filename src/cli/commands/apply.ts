@@ -42,7 +42,8 @@ async function localCheck(resources: DeclaredResource[]): Promise<string[]> {
   const everything: Partial<Record<Kind, Set<string>>> = Object.fromEntries(
     referencedNames(resources),
   );
-  const errors = checkBatch(resources, everything);
+  const { batchSizeDiagnostics } = await import("../../model/batch_size.ts");
+  const errors = [...checkBatch(resources, everything), ...batchSizeDiagnostics(resources)];
   if (errors.length > 0) {
     throw new ValidationError("the project has errors; nothing applied", errors);
   }

@@ -1,6 +1,7 @@
 // Runs executions inside the serving process: starts them, records every
 // event in the store, lets watchers follow, cancels, and on shutdown marks
 // whatever is still running INTERRUPTED (never left RUNNING forever).
+import { formatBytes, MAX_EVENT_DATA_BYTES, utf8Length } from "../../model/limits.ts";
 import type { ResourceStore } from "../../store/store.ts";
 import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execution.ts";
 import { TERMINAL_PHASES } from "../../model/execution.ts";
@@ -34,6 +35,23 @@ const TERMINAL_EVENTS = new Set([
   "execution.cancelled",
   "execution.interrupted",
 ]);
+
+/**
+ * Event data within MAX_EVENT_DATA_BYTES: larger data (a task's or the
+ * workflow's output) is not kept in the event — a note says how large it was.
+ */
+function boundedEventData(data: unknown): unknown {
+  if (data === undefined || data === null) return data;
+  const bytes = utf8Length(JSON.stringify(data));
+  if (bytes <= MAX_EVENT_DATA_BYTES) return data;
+  return {
+    truncated: true,
+    bytes,
+    note: `event data is ${formatBytes(bytes)}; events keep at most ${
+      formatBytes(MAX_EVENT_DATA_BYTES)
+    }`,
+  };
+}
 
 export class ExecutionManager {
   readonly #running = new Map<string, Running>();
@@ -99,7 +117,11 @@ export class ExecutionManager {
   }
 
   async #emit(executionId: string, event: Omit<ExecutionEvent, "executionId" | "seq" | "time">) {
-    const stored = await this.store.appendEvent({ executionId, ...event });
+    const stored = await this.store.appendEvent({
+      executionId,
+      ...event,
+      data: boundedEventData(event.data),
+    });
     for (const listener of this.#listeners.get(executionId) ?? []) listener(stored);
   }
 
@@ -140,7 +162,7 @@ export class ExecutionManager {
       }
       await this.store.updateExecution(id, {
         phase: "COMPLETED",
-        output,
+        output: boundedEventData(output),
         finishedAt: new Date().toISOString(),
       });
       await this.#emit(id, {

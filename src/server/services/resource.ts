@@ -13,6 +13,7 @@ import type { Diagnostic } from "../../errors.ts";
 import { parseKind } from "../../model/kind_names.ts";
 import { resourceToWire } from "../convert.ts";
 import { requireOrg } from "./org_access.ts";
+import { formatBytes, MAX_BATCH_BYTES, utf8Length } from "../../model/limits.ts";
 
 function kindOf(text: string): Kind {
   try {
@@ -22,10 +23,35 @@ function kindOf(text: string): Kind {
   }
 }
 
+/** The batch limit, on what the client sent (the CLI checked it already, with file:line). */
+function refuseLargeBatch(
+  inputs: readonly {
+    name: string;
+    specJson: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  }[],
+): void {
+  let total = 0;
+  for (const input of inputs) {
+    total += utf8Length(input.name) + utf8Length(input.specJson) +
+      utf8Length(JSON.stringify(input.labels)) + utf8Length(JSON.stringify(input.annotations));
+  }
+  if (total > MAX_BATCH_BYTES) {
+    throw new GrpcError(
+      Status.RESOURCE_EXHAUSTED,
+      `the batch is ${formatBytes(total)}; one apply may send at most ${
+        formatBytes(MAX_BATCH_BYTES)
+      }: split it into several applies`,
+    );
+  }
+}
+
 export function resourceHandlers(store: ResourceStore): Handlers<typeof ResourceServiceDefinition> {
   return {
     apply: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
+      refuseLargeBatch(request.resources);
       const declared: DeclaredResource[] = [];
       const diagnostics: Diagnostic[] = [];
       for (const input of request.resources) {
