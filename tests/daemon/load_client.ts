@@ -139,6 +139,41 @@ function h2Connection(): Promise<void> {
   })();
 }
 
+/**
+ * mode "idle": one connection makes its calls one after another, prints
+ * "ready", then waits (up to a minute) for the server to end the connection,
+ * and reports whether the server sent a GOAWAY on it (what aborts Deno
+ * clients after a long idle, denoland/deno#36788) or simply closed it.
+ */
+async function idleConnection(): Promise<void> {
+  const session = http2.connect(`http://${endpoint}`);
+  session.on("error", () => {});
+  let goaways = 0;
+  session.on("goaway", () => goaways++);
+  const closed = new Promise<void>((resolve) => session.on("close", () => resolve()));
+  for (let i = 0; i < calls; i++) {
+    await new Promise<void>((resolve) => {
+      const request = session.request({
+        ":method": "POST",
+        ":path": `/${HealthDefinition.fullName}/Check`,
+        "content-type": "application/grpc",
+        te: "trailers",
+        authorization: `Bearer ${token}`,
+      });
+      request.on("response", (headers) => headers[":status"] === 200 ? ok++ : fail("refused"));
+      request.on("data", () => {});
+      request.on("error", (err) => fail(err));
+      request.on("close", () => resolve());
+      request.end(new Uint8Array(5));
+    });
+  }
+  console.log("ready");
+  const ended = await within(closed, 60_000);
+  console.log(JSON.stringify({ ok, failed, errors, goaways, ended }));
+  Deno.exit(0);
+}
+if (mode === "idle") await idleConnection();
+
 const connect = { fetch: fetchConnection, grpcjs: grpcjsConnection, h2: h2Connection }[client];
 if (!connect) throw new Error(`unknown client ${client}`);
 
