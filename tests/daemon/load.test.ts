@@ -179,3 +179,21 @@ Deno.test(
     assertEquals(report.goaways, 0, "the daemon sent a GOAWAY on an idle connection");
   }),
 );
+
+Deno.test(
+  "grpc-js clients with at most 100 calls in flight per connection lose none to the drain",
+  withHome(async (home) => {
+    const daemon = await spawnDaemon(home);
+    try {
+      // Past the 64-call budget every round: the drain's GOAWAY comes mid-flight.
+      for (const [connections, calls] of [[1, 100], [2, 50]] as const) {
+        const result = await load(home.dataDir, 3, "clean", "grpcjs", connections, calls);
+        assertEquals(result, { ...result, ok: 3 * connections * calls, failed: 0 });
+      }
+      assert(isAlive(daemon.pid));
+    } finally {
+      if (isAlive(daemon.pid)) daemon.kill("SIGTERM");
+      assertEquals((await daemon.status).code, 0, "the daemon was still healthy at the end");
+    }
+  }),
+);
