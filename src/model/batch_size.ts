@@ -1,6 +1,6 @@
 // The batch limit of src/model/limits.ts, checked by the CLI before it sends
 // (the server checks the request it receives: src/server/services/resource.ts).
-import { type DeclaredResource, diagnosticAt } from "./manifest.ts";
+import { type DeclaredResource, diagnosticAt } from "../project/manifest.ts";
 import type { Diagnostic } from "../errors.ts";
 import { formatBytes, MAX_BATCH_BYTES, resourceWireBytes } from "./limits.ts";
 

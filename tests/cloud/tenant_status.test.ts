@@ -4,9 +4,9 @@
 // file sees the server-wide figures.
 import { parse, stringify } from "yaml";
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
-import { ExecutionServiceDefinition } from "../../src/gen/stigmer/v1/execution.ts";
-import { DaemonServiceDefinition } from "../../src/gen/stigmer/v1/daemon.ts";
+import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
+import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
+import { DaemonServiceDefinition } from "../../src/rpc/gen/stigmer/v1/daemon.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createToken, startServer } from "./server_process.ts";
 

@@ -3,8 +3,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { isAlive, withHome } from "../helpers/cli.ts";
 import { assertEquals, assertMatch } from "../helpers/assert.ts";
-import { ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
-import { Status } from "../../src/client/grpc_status.ts";
+import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
+import { Status } from "../../src/rpc/status.ts";
 import { assertExit, AUTO_START, configYaml, daemonInfo, spawnDaemon, waitFor } from "./helpers.ts";
 
 const logOf = (dataDir: string) => Deno.readTextFileSync(`${dataDir}/logs/daemon.log`);

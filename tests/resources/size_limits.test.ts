@@ -6,9 +6,9 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { API, projectYaml, type ResourceHome, withResourceHome } from "./helpers.ts";
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { GrpcError, Status } from "../../src/client/grpc_status.ts";
-import { ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
-import { readDaemonInfo } from "../../src/model/daemon_info.ts";
+import { GrpcError, Status } from "../../src/rpc/status.ts";
+import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
+import { readDaemonInfo } from "../../src/rpc/daemon_info.ts";
 import { MAX_BATCH_BYTES, MAX_LABEL_VALUE_CHARS, MAX_SPEC_BYTES } from "../../src/model/limits.ts";
 import { createToken, startServer } from "../cloud/server_process.ts";
 

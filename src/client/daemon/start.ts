@@ -3,11 +3,11 @@
 // log's path and its last lines (SPEC §6, steps 2–4).
 import type { LocalBackendConfig } from "../../config/config.ts";
 import { type DataPaths, dataPaths } from "../../config/paths.ts";
-import { readDaemonInfo } from "../../model/daemon_info.ts";
+import { readDaemonInfo } from "../../rpc/daemon_info.ts";
 import { BackendUnavailableError } from "../../errors.ts";
 import { ensurePrivateDir } from "../../config/secure_fs.ts";
-import { DaemonExit } from "../../daemon/exit_codes.ts";
-import type { DaemonArgs } from "../../daemon/args.ts";
+import { DaemonExit } from "../../rpc/daemon_exit.ts";
+import type { DaemonArgs } from "../../rpc/daemon_args.ts";
 import { tailLines } from "../../daemon/log.ts";
 import { currentLaunchContext, daemonCommandLine } from "./command_line.ts";
 import { type LiveDaemon, probe } from "./probe.ts";

@@ -11,7 +11,7 @@ import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../.
 import type { LlmSettings } from "../llm/chat.ts";
 import { runAgentTurn } from "./agent_turn.ts";
 import { guardedFetch } from "./net_guard.ts";
-import { GrpcError, Status } from "../../client/grpc_status.ts";
+import { GrpcError, Status } from "../../rpc/status.ts";
 
 type Listener = (event: ExecutionEvent) => void;
 
