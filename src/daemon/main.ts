@@ -52,6 +52,11 @@ export async function runDaemon(argv: string[]): Promise<number> {
   if (!lock) return DaemonExit.ALREADY_RUNNING;
 
   const log = DaemonLog.open(paths.daemonLog, (args.logLevel as Level) ?? "info");
+  /** The log's last line, whatever the way out: people ask "why did it stop?". */
+  const exited = (reason: string, code: number): number => {
+    log.info(`daemon exited: ${reason} (exit code ${code})`);
+    return code;
+  };
   // Libraries that print go to the log, not to a closed terminal.
   console.log = console.info = (...a: unknown[]) => log.info(a.map(String).join(" "));
   console.warn = (...a: unknown[]) => log.warn(a.map(String).join(" "));
@@ -59,6 +64,8 @@ export async function runDaemon(argv: string[]): Promise<number> {
   // stderr is /dev/null: without these, a crash would leave no trace at all.
   globalThis.addEventListener("error", (event) => {
     log.error(`uncaught error, exiting: ${describeError(event.error)}`);
+    // Deno exits with 1 after an uncaught error.
+    exited("fatal error", DaemonExit.FAILED);
   });
   globalThis.addEventListener("unhandledrejection", (event) => {
     // One stray promise must not take down every user's backend.
@@ -101,7 +108,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       logPath: paths.daemonLog,
       idleTimeoutMs: args.idleTimeoutMs,
       activity,
-      runningExecutions: () => executions.running(),
+      runningExecutions: (orgs) => executions.running(orgs),
       requestShutdown: (reason) => void shutdown(reason),
     };
     const { executions } = registerServices(server, {
@@ -128,7 +135,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       await stopServer(server);
       removeDaemonInfo(paths.daemonInfo, instanceId);
       await store.close();
-      log.info("stopped");
+      exited(reason, DaemonExit.OK);
       log.close();
       lock!.unlockSync();
       lock!.close();
@@ -140,11 +147,15 @@ export async function runDaemon(argv: string[]): Promise<number> {
     try {
       port = await bind(server, args.listen);
     } catch (err) {
-      log.error(
-        err instanceof AddressInUseError ? err.message : `cannot listen on ${args.listen}: ${err}`,
-      );
+      const why = err instanceof AddressInUseError
+        ? err.message
+        : `cannot listen on ${args.listen}: ${err}`;
+      log.error(why);
       await store.close();
-      return err instanceof AddressInUseError ? DaemonExit.ADDRESS_IN_USE : DaemonExit.FAILED;
+      return exited(
+        `cannot listen: ${why}`,
+        err instanceof AddressInUseError ? DaemonExit.ADDRESS_IN_USE : DaemonExit.FAILED,
+      );
     }
     runtime.endpoint = `${host}:${port}`;
     health.serving = true;
@@ -175,6 +186,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     const frames = err instanceof Error ? err.stack?.split("\n").slice(1).join("\n") : undefined;
     if (frames) log.info(`the failure below happened at:\n${frames}`);
     log.error(`failed to start: ${err instanceof Error ? err.message : err}`);
+    exited("failed to start", DaemonExit.FAILED);
     log.close();
     return DaemonExit.FAILED;
   }

@@ -7,6 +7,7 @@ import { MAX_NAME_LENGTH, slugify } from "./slug.ts";
 import { unsafeCharacterProblem } from "./unsafe_text.ts";
 import { isPlainObject, type Problem, strictObject, zodProblems } from "./problems.ts";
 import { checkWorkflowTasks, workflowSpecSchema } from "./workflow.ts";
+import { sizeProblems } from "./size_checks.ts";
 
 export { workflowAgentRefPaths, workflowAgentRefs } from "./workflow.ts";
 
@@ -186,6 +187,7 @@ export function validateManifest(
   const result = SCHEMAS[kind].safeParse(value, { reportInput: true });
   const problems = result.success ? [] : zodProblems(result.error.issues, value);
   if (isPlainObject(value.spec)) problems.push(...(RULES[kind].check?.(value.spec) ?? []));
+  problems.push(...sizeProblems(value));
   if (!result.success || problems.length > 0) return { problems };
 
   const data = result.data as {

@@ -2,6 +2,7 @@
 // Zod checks each piece; a walker checks the task lists, which zod cannot
 // express well (single-key maps, task types, `then` pointing at siblings).
 import { z } from "zod";
+import { unsupportedScheme, unsupportedSchemeMessage } from "./http_endpoint.ts";
 import {
   isPlainObject,
   type KeyPath,
@@ -118,7 +119,14 @@ const PAYLOADS: Partial<Record<TaskType, z.ZodType>> = {
 };
 
 const callAgentWith = z.looseObject({ agent: text, message: z.string().optional() });
-const callHttpWith = z.looseObject({ method: text, endpoint: endpointSchema });
+const callHttpWith = z.looseObject({
+  method: text,
+  endpoint: endpointSchema.superRefine((endpoint, ctx) => {
+    const uri = typeof endpoint === "string" ? endpoint : endpoint.uri;
+    const scheme = uri.includes("${") ? undefined : unsupportedScheme(uri);
+    if (scheme) ctx.addIssue({ code: "custom", message: unsupportedSchemeMessage(scheme, uri) });
+  }),
+});
 const catchSchema = z.looseObject({
   errors: anyObject.optional(),
   as: text.optional(),

@@ -24,7 +24,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
 export function localAuthenticator(
   secret: string,
 ): (authorization: string | undefined) => Principal {
-  const principal: Principal = { name: "local", orgs: ["local"] };
+  const principal: Principal = { name: "local", orgs: ["local"], admin: true };
   return (authorization) => {
     const token = bearerToken(authorization);
     if (token === undefined) {

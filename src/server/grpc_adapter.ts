@@ -24,6 +24,12 @@ export interface Principal {
   name: string;
   /** Organizations this caller may read and write; "*" for all. */
   orgs: readonly string[];
+  /**
+   * May see the serving process itself (pid, data dir, memory, every org's
+   * running executions): the local daemon's own CLI, or a shared server's
+   * token marked `admin: true`. Tenants see only their own.
+   */
+  admin: boolean;
 }
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res> | Res;
@@ -77,13 +83,29 @@ function isCallerError(err: unknown): boolean {
     err instanceof ValidationError || err instanceof UsageError;
 }
 
+/**
+ * What requestDeserialize returns for bytes that are not the message: grpc-js
+ * answers INTERNAL when a deserializer throws, but the fault is the caller's.
+ */
+class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+function decodeRequest(method: MethodDefinition, bytes: Buffer): unknown {
+  try {
+    return method.requestType.decode(bytes);
+  } catch (err) {
+    return new UndecodableRequest(err instanceof Error ? err.message : String(err));
+  }
+}
+
 function definitionFor(service: ServiceDefinition, method: MethodDefinition) {
   return {
     path: `/${service.fullName}/${method.name}`,
     requestStream: false,
     responseStream: method.responseStream,
     requestSerialize: (m: unknown) => Buffer.from(method.requestType.encode(m).finish()),
-    requestDeserialize: (b: Buffer) => method.requestType.decode(b),
+    requestDeserialize: (b: Buffer) => decodeRequest(method, b),
     responseSerialize: (m: unknown) => Buffer.from(method.responseType.encode(m).finish()),
     responseDeserialize: (b: Buffer) => method.responseType.decode(b),
     originalName: method.name,
@@ -114,6 +136,12 @@ export function addService<S extends ServiceDefinition>(
       );
       const authorization = call.metadata.get("authorization")[0]?.toString();
       const principal = hooks.authenticate(authorization, name);
+      if (call.request instanceof UndecodableRequest) {
+        throw new GrpcError(
+          Status.INVALID_ARGUMENT,
+          `the request to ${name} is not a valid protobuf message (${call.request.reason})`,
+        );
+      }
       // Only an authenticated call is activity: a stranger cannot keep the daemon awake.
       hooks.callStarted(name);
       return { principal, signal: abort.signal };

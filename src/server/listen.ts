@@ -1,6 +1,8 @@
 // Binding a grpc-js server, with the failure reasons people need to act on.
 import * as grpc from "@grpc/grpc-js";
 import type * as http2 from "node:http2";
+import type * as net from "node:net";
+import { MAX_MESSAGE_BYTES } from "../model/limits.ts";
 
 export class AddressInUseError extends Error {}
 
@@ -35,6 +37,58 @@ function drainBusyConnections(session: http2.ServerHttp2Session): void {
       } catch { /* already closing */ }
     }
   });
+}
+
+/** A connection and the streams it has open, for closing the idle ones at shutdown. */
+interface Connection {
+  session: http2.ServerHttp2Session;
+  active: number;
+}
+
+const connectionsOf = new WeakMap<grpc.Server, Set<Connection>>();
+/** The raw sockets under the sessions, by remote address: a session hides its own. */
+const socketsOf = new WeakMap<grpc.Server, Map<string, net.Socket>>();
+
+function socketKey(socket: { remoteAddress?: string; remotePort?: number }): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
+}
+
+function track(server: grpc.Server, h2: http2.Http2Server): void {
+  const connections = connectionsOf.get(server) ?? new Set<Connection>();
+  const sockets = socketsOf.get(server) ?? new Map<string, net.Socket>();
+  connectionsOf.set(server, connections);
+  socketsOf.set(server, sockets);
+  h2.on("connection", (socket: net.Socket) => {
+    const key = socketKey(socket);
+    sockets.set(key, socket);
+    socket.on("close", () => sockets.delete(key));
+  });
+  h2.on("session", (session: http2.ServerHttp2Session) => {
+    const connection: Connection = { session, active: 0 };
+    connections.add(connection);
+    session.on("stream", (stream) => {
+      connection.active++;
+      stream.on("close", () => connection.active--);
+    });
+    session.on("close", () => connections.delete(connection));
+  });
+}
+
+/**
+ * Closes the connections with no call in flight by closing their sockets,
+ * without the GOAWAY a graceful shutdown sends: in Deno 2.9.6 a GOAWAY on a
+ * long-idle connection aborts HTTP/2 clients such as grpc-js inside nghttp2
+ * (denoland/deno#36788), while a closed socket is a plain disconnection that
+ * every client reconnects from. Busy connections still get the graceful way.
+ */
+function closeIdleConnections(server: grpc.Server): void {
+  const sockets = socketsOf.get(server);
+  for (const { session, active } of connectionsOf.get(server) ?? []) {
+    if (active > 0 || session.closed || session.destroyed) continue;
+    try {
+      sockets?.get(socketKey(session.socket))?.destroy();
+    } catch { /* already gone */ }
+  }
 }
 
 /** grpc-js keeps its HTTP/2 servers private; the version is pinned in deno.json. */
@@ -74,7 +128,9 @@ export function bind(
     server.bindAsync(address, credentials, (err, port) => {
       if (!err) {
         for (const h2 of http2ServersOf(server)) {
-          if (!before.has(h2)) h2.on("session", drainBusyConnections);
+          if (before.has(h2)) continue;
+          h2.on("session", drainBusyConnections);
+          track(server, h2);
         }
         return resolve(port);
       }
@@ -90,8 +146,10 @@ export const SERVER_OPTIONS: grpc.ServerOptions = {
   // Bounded streams in flight per connection (memory); the abort above needs
   // the drain in bind(), not this cap.
   "grpc.max_concurrent_streams": 100,
-  "grpc.max_receive_message_length": 64 * 1024 * 1024,
-  "grpc.max_send_message_length": 64 * 1024 * 1024,
+  // The largest batch and its framing (src/model/limits.ts): a larger request
+  // is refused (RESOURCE_EXHAUSTED) before it is read into memory.
+  "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+  "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
 };
 
 /** Lets calls in flight finish, for up to `graceMs`, then cuts the rest. */
@@ -101,6 +159,7 @@ export function stopServer(server: grpc.Server, graceMs = 2000): Promise<void> {
       server.forceShutdown();
       resolve();
     }, graceMs);
+    closeIdleConnections(server);
     server.tryShutdown(() => {
       clearTimeout(force);
       resolve();

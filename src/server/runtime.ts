@@ -11,7 +11,8 @@ export interface Runtime {
   logPath: string;
   idleTimeoutMs: number;
   activity: ActivityTracker;
-  runningExecutions(): number;
+  /** All executions running here, or those of the given organizations. */
+  runningExecutions(orgs?: readonly string[]): number;
   requestShutdown(reason: string): void;
 }
 

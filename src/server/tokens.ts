@@ -15,6 +15,8 @@ export interface TokenEntry {
   name: string;
   sha256: string;
   orgs: string[];
+  /** `admin: true`: may see the server itself in Hello and Status (pid, memory, every org's count). */
+  admin?: boolean;
 }
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
@@ -38,6 +40,7 @@ const tokenEntrySchema = z.object({
   orgs: z.array(z.string().trim().min(1, "orgs must not hold an empty name"), {
     error: "orgs must be a list of organizations",
   }).min(1, "orgs must list at least one organization"),
+  admin: z.boolean({ error: "admin must be true or false" }).optional(),
 }, { error: "must be a mapping {name, sha256, orgs}" });
 
 const tokensFileSchema = z.object({
@@ -140,7 +143,7 @@ export function tokenAuthenticator(
     if (!found) {
       throw new GrpcError(Status.UNAUTHENTICATED, "invalid or revoked token");
     }
-    return { name: found.name, orgs: found.orgs };
+    return { name: found.name, orgs: found.orgs, admin: found.admin === true };
   };
 }
 

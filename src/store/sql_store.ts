@@ -17,6 +17,7 @@ import type {
 } from "./store.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
+import { executionRowBytes, resourceRowBytes, takePage } from "./page_budget.ts";
 import { referenceLookups, throwIfMissing } from "./references.ts";
 import { checkSlugOwner, claimSlug, isKind, prepareInput, sameContent } from "./resource_input.ts";
 import {
@@ -100,8 +101,10 @@ export class SqlStore implements ResourceStore {
         ...params,
         pageSize + 1, // one more than asked tells whether another page follows
       );
-      const items = found.slice(0, pageSize).map(toResource);
-      const last = found.length > pageSize ? found[pageSize - 1] : undefined;
+      // Cut by count and by size (page_budget.ts).
+      const page = takePage(found, pageSize, resourceRowBytes);
+      const items = page.rows.map(toResource);
+      const last = page.more ? page.rows.at(-1) : undefined;
       return { items, nextPageToken: last ? encodePageToken([last.kind, last.slug]) : "" };
     }, true);
   }
@@ -165,8 +168,9 @@ export class SqlStore implements ResourceStore {
         before,
         pageSize + 1,
       );
-      const items = found.slice(0, pageSize).map(toExecution);
-      const last = found.length > pageSize ? found[pageSize - 1] : undefined;
+      const page = takePage(found, pageSize, executionRowBytes);
+      const items = page.rows.map(toExecution);
+      const last = page.more ? page.rows.at(-1) : undefined;
       return { items, nextPageToken: last ? encodePageToken([last.n]) : "" };
     }, true);
   }

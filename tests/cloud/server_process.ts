@@ -15,6 +15,7 @@ export function cloudEnv(home: string): Record<string, string> {
 }
 
 export interface ServerProcess {
+  pid: number;
   port: number;
   /** https://localhost:PORT (the name the test certificate is made for). */
   url: string;
@@ -75,6 +76,7 @@ export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
     clearTimeout(timer);
   }
   return {
+    pid: child.pid,
     port,
     url: `${setup.certFile ? "https" : "http"}://localhost:${port}`,
     log: () => text,

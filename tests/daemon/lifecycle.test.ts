@@ -131,7 +131,7 @@ Deno.test(
     assert(!isLockHeld(`${home.dataDir}/daemon.lock`));
     assertMatch(
       Deno.readTextFileSync(`${home.dataDir}/logs/daemon.log`),
-      /shutting down: .*\n.*stopped\n$/,
+      /shutting down: .*\n.*daemon exited: .*\(exit code 0\)\n$/,
     );
 
     assertExit(await home.run(["server", "start"]), 0, "server start");

@@ -125,3 +125,75 @@ Deno.test(
     assertNotEquals(daemonInfo(home)!.pid, info.pid);
   }),
 );
+
+Deno.test(
+  "stopping the daemon closes an idle connection without a GOAWAY (it aborts Deno's HTTP/2 clients)",
+  withHome(async (home) => {
+    const daemon = await spawnDaemon(home);
+    const client = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        "--config",
+        CONFIG,
+        "--allow-read",
+        "--allow-env",
+        "--allow-net=127.0.0.1",
+        `${REPO}/tests/daemon/load_client.ts`,
+        home.dataDir,
+        "1",
+        "13",
+        "1",
+        "idle",
+        "h2",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const lines = client.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    try {
+      while (!text.includes("ready\n")) {
+        const { value, done } = await lines.read();
+        if (done) break;
+        text += value;
+      }
+      assert(text.includes("ready"), `the client did not get its calls through: ${text}`);
+      daemon.kill("SIGTERM");
+      assertEquals((await daemon.status).code, 0);
+      for (;;) {
+        const { value, done } = await lines.read();
+        if (done) break;
+        text += value;
+      }
+    } finally {
+      if (isAlive(daemon.pid)) daemon.kill("SIGKILL");
+      const status = await client.status;
+      await client.stderr.cancel();
+      assertEquals(status.code, 0, `the client process ended with ${status.code}: ${text}`);
+    }
+    const report = JSON.parse(text.trim().split("\n").at(-1)!);
+    assertEquals(report.ok, 13);
+    assertEquals(report.ended, true, "the connection was closed");
+    assertEquals(report.goaways, 0, "the daemon sent a GOAWAY on an idle connection");
+  }),
+);
+
+Deno.test(
+  "grpc-js clients with at most 100 calls in flight per connection lose none to the drain",
+  withHome(async (home) => {
+    const daemon = await spawnDaemon(home);
+    try {
+      // Past the 64-call budget every round: the drain's GOAWAY comes mid-flight.
+      for (const [connections, calls] of [[1, 100], [2, 50]] as const) {
+        const result = await load(home.dataDir, 3, "clean", "grpcjs", connections, calls);
+        assertEquals(result, { ...result, ok: 3 * connections * calls, failed: 0 });
+      }
+      assert(isAlive(daemon.pid));
+    } finally {
+      if (isAlive(daemon.pid)) daemon.kill("SIGTERM");
+      assertEquals((await daemon.status).code, 0, "the daemon was still healthy at the end");
+    }
+  }),
+);

@@ -30,6 +30,13 @@ const token = Deno.readTextFileSync(`${dataDir}/daemon.token`).trim();
 const endpoint = `${info.host}:${info.port}`;
 
 let ok = 0, failed = 0;
+/** Why calls failed, by message: the test names them when any fail. */
+const errors: Record<string, number> = {};
+function fail(reason: unknown): void {
+  failed++;
+  const text = reason instanceof Error ? reason.message : String(reason);
+  errors[text] = (errors[text] ?? 0) + 1;
+}
 const began = performance.now();
 
 async function fetchConnection(): Promise<void> {
@@ -47,7 +54,9 @@ async function fetchConnection(): Promise<void> {
   if (mode !== "clean") await Promise.race(inFlight).catch(() => {});
   if (mode === "abort") abort.abort();
   if (mode === "exit") return;
-  for (const r of await Promise.allSettled(inFlight)) r.status === "fulfilled" ? ok++ : failed++;
+  for (const r of await Promise.allSettled(inFlight)) {
+    r.status === "fulfilled" ? ok++ : fail(r.reason);
+  }
   channel.close();
 }
 
@@ -66,7 +75,7 @@ function grpcjsConnection(): Promise<void> {
     new Promise<void>((resolve) => {
       started.push(
         raw.makeUnaryRequest(path, encode, decode, { service: "" }, metadata, (err) => {
-          err ? failed++ : ok++;
+          err ? fail(err) : ok++;
           firstAnswer();
           resolve();
         }),
@@ -109,7 +118,7 @@ function h2Connection(): Promise<void> {
       request.on("data", () => {});
       request.on("error", () => {});
       request.on("close", () => {
-        served ? ok++ : failed++;
+        served ? ok++ : fail("stream closed without an answer");
         resolve();
       });
       request.end(new Uint8Array(5)); // one empty HealthCheckRequest
@@ -130,22 +139,57 @@ function h2Connection(): Promise<void> {
   })();
 }
 
+/**
+ * mode "idle": one connection makes its calls one after another, prints
+ * "ready", then waits (up to a minute) for the server to end the connection,
+ * and reports whether the server sent a GOAWAY on it (what aborts Deno
+ * clients after a long idle, denoland/deno#36788) or simply closed it.
+ */
+async function idleConnection(): Promise<void> {
+  const session = http2.connect(`http://${endpoint}`);
+  session.on("error", () => {});
+  let goaways = 0;
+  session.on("goaway", () => goaways++);
+  const closed = new Promise<void>((resolve) => session.on("close", () => resolve()));
+  for (let i = 0; i < calls; i++) {
+    await new Promise<void>((resolve) => {
+      const request = session.request({
+        ":method": "POST",
+        ":path": `/${HealthDefinition.fullName}/Check`,
+        "content-type": "application/grpc",
+        te: "trailers",
+        authorization: `Bearer ${token}`,
+      });
+      request.on("response", (headers) => headers[":status"] === 200 ? ok++ : fail("refused"));
+      request.on("data", () => {});
+      request.on("error", (err) => fail(err));
+      request.on("close", () => resolve());
+      request.end(new Uint8Array(5));
+    });
+  }
+  console.log("ready");
+  const ended = await within(closed, 60_000);
+  console.log(JSON.stringify({ ok, failed, errors, goaways, ended }));
+  Deno.exit(0);
+}
+if (mode === "idle") await idleConnection();
+
 const connect = { fetch: fetchConnection, grpcjs: grpcjsConnection, h2: h2Connection }[client];
 if (!connect) throw new Error(`unknown client ${client}`);
 
 for (let round = 0; round < rounds; round++) {
   // A dead server fails the calls (counted), never this process.
   const connectionsDone = Promise.all(
-    Array.from({ length: connections }, () => connect().catch(() => void failed++)),
+    Array.from({ length: connections }, () => connect().catch(fail)),
   );
   if (mode === "exit") {
     // Every connection has answered once, the rest of its calls are on the
     // wire: leave without a word.
     await connectionsDone;
-    console.log(JSON.stringify({ ok, failed, ms: Math.round(performance.now() - began) }));
+    console.log(JSON.stringify({ ok, failed, errors, ms: Math.round(performance.now() - began) }));
     Deno.exit(0);
   }
   await connectionsDone;
 }
-console.log(JSON.stringify({ ok, failed, ms: Math.round(performance.now() - began) }));
+console.log(JSON.stringify({ ok, failed, errors, ms: Math.round(performance.now() - began) }));
 Deno.exit(0);

@@ -87,7 +87,7 @@ function refusal(check: () => unknown): GrpcError {
 
 Deno.test("authenticators: the right token passes, near misses are refused", async () => {
   const daemon = localAuthenticator("s3cret");
-  assertEquals(daemon("Bearer s3cret"), { name: "local", orgs: ["local"] });
+  assertEquals(daemon("Bearer s3cret"), { name: "local", orgs: ["local"], admin: true });
   for (const header of [undefined, "Bearer s3cre", "Bearer s3cretx", "Bearer S3CRET", "s3cret"]) {
     assertEquals(refusal(() => daemon(header)).code, Status.UNAUTHENTICATED, String(header));
   }
@@ -98,7 +98,7 @@ Deno.test("authenticators: the right token passes, near misses are refused", asy
     const token = addToken(path, "ci", ["acme"]);
     assert(!Deno.readTextFileSync(path).includes(token), "the file holds the hash only");
     const server = tokenAuthenticator(path);
-    assertEquals(server(`Bearer ${token}`), { name: "ci", orgs: ["acme"] });
+    assertEquals(server(`Bearer ${token}`), { name: "ci", orgs: ["acme"], admin: false });
     assertEquals(refusal(() => server(`Bearer ${token}x`)).code, Status.UNAUTHENTICATED);
     assertEquals(refusal(() => server(undefined)).code, Status.UNAUTHENTICATED);
   } finally {

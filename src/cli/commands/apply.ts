@@ -42,7 +42,10 @@ function describeSource(project: LoadedProject): string {
  */
 async function localCheck(resources: DeclaredResource[]): Promise<string[]> {
   const { checkBatch } = await import("../../project/batch.ts");
-  const { errors, unresolved } = checkBatch(resources);
+  const { batchSizeDiagnostics } = await import("../../model/batch_size.ts");
+  const checked = checkBatch(resources);
+  const errors = [...checked.errors, ...batchSizeDiagnostics(resources)];
+  const unresolved = checked.unresolved;
   if (errors.length > 0) {
     throw new ValidationError("the project has errors; nothing applied", errors);
   }

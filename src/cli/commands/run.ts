@@ -62,6 +62,19 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
     ...(opts.inputFile ? await readInputFile(opts.inputFile) : {}),
     ...parseInputs(opts.input),
   };
+  const inputJson = JSON.stringify(input);
+  const { formatBytes, MAX_EXECUTION_INPUT_BYTES, utf8Length } = await import(
+    "../../model/limits.ts"
+  );
+  const inputBytes = utf8Length(inputJson);
+  if (inputBytes > MAX_EXECUTION_INPUT_BYTES) {
+    throw new UsageError(
+      `the input is ${formatBytes(inputBytes)}; an execution's input may be at most ${
+        formatBytes(MAX_EXECUTION_INPUT_BYTES)
+      }`,
+      { hint: "pass large data by reference (a URL or a path the workflow reads)" },
+    );
+  }
   const backend = await connectBackend({ org: opts.org, autoStart: opts.autoStart });
   const began = performance.now();
   const org = backend.selection.org;
@@ -75,7 +88,7 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
             org,
             target,
             targetKind: "",
-            inputJson: JSON.stringify(input),
+            inputJson,
             message: opts.message ?? "",
           }),
       );

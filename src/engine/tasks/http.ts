@@ -5,6 +5,7 @@ import { workflowError } from "../errors.ts";
 import { evaluate, type Template } from "../expressions.ts";
 import { raceAbort } from "../signals.ts";
 import type { TaskKind } from "../task.ts";
+import { unsupportedScheme, unsupportedSchemeMessage } from "../../model/http_endpoint.ts";
 
 type OutputFormat = "content" | "response" | "raw";
 
@@ -48,6 +49,9 @@ export const httpTask: TaskKind<PreparedHttp> = {
       : (endpoint as { uri?: unknown } | null)?.uri;
     if (typeof uri !== "string" || !uri) {
       at.problem("needs an endpoint: a URI or {uri}", "with/endpoint");
+    } else if (!uri.includes("${")) {
+      const scheme = unsupportedScheme(uri);
+      if (scheme) at.problem(unsupportedSchemeMessage(scheme, uri), "with/endpoint");
     }
     const output = args.output ?? "content";
     if (output !== "content" && output !== "response" && output !== "raw") {
@@ -195,14 +199,19 @@ function expandUriTemplate(uri: string, input: unknown): string {
 }
 
 function parseUrl(uri: string): URL {
+  let url: URL;
   try {
-    return new URL(uri);
+    url = new URL(uri);
   } catch {
     throw workflowError(
       "validation",
       `invalid endpoint URI "${uri}" (it must be absolute, like https://host/path)`,
     );
   }
+  // fetch would read file: URLs from disk (and the permission error then names no host).
+  const scheme = unsupportedScheme(url.href);
+  if (scheme) throw workflowError("validation", unsupportedSchemeMessage(scheme, uri));
+  return url;
 }
 
 function asObject(value: unknown, field: string): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // Runs executions inside the serving process: starts them, records every
 // event in the store, lets watchers follow, cancels, and on shutdown marks
 // whatever is still running INTERRUPTED (never left RUNNING forever).
+import { formatBytes, MAX_EVENT_DATA_BYTES, utf8Length } from "../../model/limits.ts";
 import type { ResourceStore } from "../../store/store.ts";
 import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execution.ts";
 import { TERMINAL_PHASES } from "../../model/execution.ts";
@@ -15,6 +16,7 @@ import { GrpcError, Status } from "../../rpc/status.ts";
 type Listener = (event: ExecutionEvent) => void;
 
 interface Running {
+  org: string;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -34,6 +36,23 @@ const TERMINAL_EVENTS = new Set([
   "execution.interrupted",
 ]);
 
+/**
+ * Event data within MAX_EVENT_DATA_BYTES: larger data (a task's or the
+ * workflow's output) is not kept in the event — a note says how large it was.
+ */
+function boundedEventData(data: unknown): unknown {
+  if (data === undefined || data === null) return data;
+  const bytes = utf8Length(JSON.stringify(data));
+  if (bytes <= MAX_EVENT_DATA_BYTES) return data;
+  return {
+    truncated: true,
+    bytes,
+    note: `event data is ${formatBytes(bytes)}; events keep at most ${
+      formatBytes(MAX_EVENT_DATA_BYTES)
+    }`,
+  };
+}
+
 export class ExecutionManager {
   readonly #running = new Map<string, Running>();
   readonly #listeners = new Map<string, Set<Listener>>();
@@ -44,8 +63,12 @@ export class ExecutionManager {
     private readonly log: { error(message: string): void },
   ) {}
 
-  running(): number {
-    return this.#running.size;
+  /** Executions running in this process: all of them, or those of the given organizations. */
+  running(orgs?: readonly string[]): number {
+    if (!orgs || orgs.includes("*")) return this.#running.size;
+    let count = 0;
+    for (const run of this.#running.values()) if (orgs.includes(run.org)) count++;
+    return count;
   }
 
   async #resolveTarget(org: string, target: string, kind: StartRequest["targetKind"]) {
@@ -97,12 +120,16 @@ export class ExecutionManager {
     const done = this.#run(execution, target, request, controller.signal)
       .catch((err) => this.log.error(`execution ${execution.id}: ${err?.stack ?? err}`))
       .finally(() => this.#running.delete(execution.id));
-    this.#running.set(execution.id, { controller, done });
+    this.#running.set(execution.id, { org: request.org, controller, done });
     return execution;
   }
 
   async #emit(executionId: string, event: Omit<ExecutionEvent, "executionId" | "seq" | "time">) {
-    const stored = await this.store.appendEvent({ executionId, ...event });
+    const stored = await this.store.appendEvent({
+      executionId,
+      ...event,
+      data: boundedEventData(event.data),
+    });
     for (const listener of this.#listeners.get(executionId) ?? []) listener(stored);
   }
 
@@ -143,7 +170,7 @@ export class ExecutionManager {
       }
       await this.store.updateExecution(id, {
         phase: "COMPLETED",
-        output,
+        output: boundedEventData(output),
         finishedAt: new Date().toISOString(),
       });
       await this.#emit(id, {

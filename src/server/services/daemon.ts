@@ -1,36 +1,48 @@
 // DaemonService: who is serving (Hello), how it is doing (Status), and a
 // polite way to stop it (Shutdown).
 import type { DaemonServiceDefinition } from "../../rpc/gen/stigmer/v1/daemon.ts";
-import type { Handlers } from "../grpc_adapter.ts";
+import type { Handlers, Principal } from "../grpc_adapter.ts";
 import type { Runtime } from "../runtime.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 
+/** A tenant counts only its own organizations' executions; an admin, all of them. */
+function runningFor(runtime: Runtime, principal: Principal): number {
+  return principal.admin ? runtime.runningExecutions() : runtime.runningExecutions(principal.orgs);
+}
+
 export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceDefinition> {
   return {
-    hello: (_request, ctx) => ({
-      version: runtime.version,
-      instanceId: runtime.instanceId,
-      pid: runtime.pid,
-      dataDir: runtime.dataDir,
-      startedAt: runtime.startedAt.toISOString(),
-      mode: runtime.mode,
-      runningExecutions: runtime.runningExecutions(),
-      orgs: [...ctx.principal.orgs],
-    }),
-    status: () => ({
-      version: runtime.version,
-      instanceId: runtime.instanceId,
-      pid: runtime.pid,
-      dataDir: runtime.dataDir,
-      startedAt: runtime.startedAt.toISOString(),
-      uptimeSeconds: (Date.now() - runtime.startedAt.getTime()) / 1000,
-      endpoint: runtime.endpoint,
-      runningExecutions: runtime.runningExecutions(),
-      logPath: runtime.logPath,
-      idleTimeoutSeconds: runtime.idleTimeoutMs / 1000,
-      idleSeconds: runtime.activity.idleMsBeforeThisCall() / 1000,
-      rssBytes: Deno.memoryUsage().rss,
-    }),
+    hello: (_request, ctx) => {
+      const admin = ctx.principal.admin;
+      return {
+        version: runtime.version,
+        instanceId: runtime.instanceId,
+        pid: admin ? runtime.pid : 0,
+        dataDir: admin ? runtime.dataDir : "",
+        startedAt: runtime.startedAt.toISOString(),
+        mode: runtime.mode,
+        runningExecutions: runningFor(runtime, ctx.principal),
+        orgs: [...ctx.principal.orgs],
+      };
+    },
+    status: (_request, ctx) => {
+      const admin = ctx.principal.admin;
+      return {
+        version: runtime.version,
+        instanceId: runtime.instanceId,
+        pid: admin ? runtime.pid : 0,
+        dataDir: admin ? runtime.dataDir : "",
+        startedAt: runtime.startedAt.toISOString(),
+        uptimeSeconds: (Date.now() - runtime.startedAt.getTime()) / 1000,
+        endpoint: runtime.endpoint,
+        runningExecutions: runningFor(runtime, ctx.principal),
+        logPath: admin ? runtime.logPath : "",
+        idleTimeoutSeconds: runtime.idleTimeoutMs / 1000,
+        // Idle time and memory are the whole server's: they would tell of other tenants.
+        idleSeconds: admin ? runtime.activity.idleMsBeforeThisCall() / 1000 : 0,
+        rssBytes: admin ? Deno.memoryUsage().rss : 0,
+      };
+    },
     shutdown: (request) => {
       if (runtime.mode !== "local") {
         throw new GrpcError(
@@ -39,7 +51,10 @@ export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceD
         );
       }
       // Answer first, then stop: the caller waits for the lock to be released.
-      setTimeout(() => runtime.requestShutdown(request.reason || "shutdown requested"), 0);
+      const reason = request.reason
+        ? `shutdown requested: ${request.reason}`
+        : "shutdown requested";
+      setTimeout(() => runtime.requestShutdown(reason), 0);
       return {};
     },
   };

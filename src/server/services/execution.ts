@@ -6,9 +6,19 @@ import type { ExecutionManager } from "../executions/manager.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 import { eventToWire, executionToWire } from "../convert.ts";
 import { requireOrg } from "./org_access.ts";
+import { formatBytes, MAX_EXECUTION_INPUT_BYTES, utf8Length } from "../../model/limits.ts";
 
 function parseInput(json: string): Record<string, unknown> {
   if (!json) return {};
+  const bytes = utf8Length(json);
+  if (bytes > MAX_EXECUTION_INPUT_BYTES) {
+    throw new GrpcError(
+      Status.INVALID_ARGUMENT,
+      `the input is ${formatBytes(bytes)}; an execution's input may be at most ${
+        formatBytes(MAX_EXECUTION_INPUT_BYTES)
+      }`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(json);

@@ -21,6 +21,7 @@ import { type Diagnostic, formatDiagnostic } from "../../errors.ts";
 import { parseKind } from "../../model/kind_names.ts";
 import { resourceToWire } from "../convert.ts";
 import { requireOrg } from "./org_access.ts";
+import { formatBytes, MAX_BATCH_BYTES, utf8Length } from "../../model/limits.ts";
 
 /** Kept well under HTTP/2 header limits; the message says how many more there were. */
 const MAX_SENT = 50;
@@ -155,9 +156,37 @@ async function applyBatch(
   }
 }
 
+/** The batch limit, on what the client sent (the CLI checked it already, with file:line). */
+function refuseLargeBatch(
+  inputs: readonly {
+    name: string;
+    specJson: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  }[],
+): void {
+  let total = 0;
+  for (const input of inputs) {
+    total += utf8Length(input.name) + utf8Length(input.specJson) +
+      utf8Length(JSON.stringify(input.labels)) + utf8Length(JSON.stringify(input.annotations));
+  }
+  if (total > MAX_BATCH_BYTES) {
+    throw new GrpcError(
+      Status.RESOURCE_EXHAUSTED,
+      `the batch is ${formatBytes(total)}; one apply may send at most ${
+        formatBytes(MAX_BATCH_BYTES)
+      }: split it into several applies`,
+    );
+  }
+}
+
 export function resourceHandlers(store: ResourceStore): Handlers<typeof ResourceServiceDefinition> {
   return {
-    apply: (request, ctx) => applyBatch(store, requireOrg(ctx.principal, request.org), request),
+    apply: (request, ctx) => {
+      const org = requireOrg(ctx.principal, request.org);
+      refuseLargeBatch(request.resources);
+      return applyBatch(store, org, request);
+    },
     get: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
       const kind = kindOf(request.kind);

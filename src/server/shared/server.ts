@@ -84,7 +84,7 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     logPath: "(stderr)",
     idleTimeoutMs: 0,
     activity: new ActivityTracker(),
-    runningExecutions: () => executions.running(),
+    runningExecutions: (orgs) => executions.running(orgs),
     requestShutdown: () => {}, // a shared server is stopped by its supervisor, not over the API
   };
   const health = { serving: false };
