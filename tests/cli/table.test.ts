@@ -8,11 +8,16 @@ Deno.test("table: coloured cells do not push the next column (colours forced on)
   try {
     const c = colors();
     const header = ["KIND", "NAME", "ACTION", "VERSION", "ID"];
+    const paint: Record<string, (s: string) => string> = {
+      CREATED: c.green,
+      UNCHANGED: c.dim,
+      DELETED: c.red,
+    };
     const table = await formatTable(header, [
-      ["Agent", "greeter", c.green("CREATED"), "1", "agt_1"],
-      ["Workflow", "hello", c.dim("UNCHANGED"), "12", "wfl_2"],
-      ["Skill", "style", c.red("DELETED"), "3", "skl_3"],
-    ]);
+      ["Agent", "greeter", "CREATED", "1", "agt_1"],
+      ["Workflow", "hello", "UNCHANGED", "12", "wfl_2"],
+      ["Skill", "style", "DELETED", "3", "skl_3"],
+    ], { 2: (action) => paint[action](action) });
     // The codes are really there, so this checks the widths and not a plain table.
     assertEquals(table.split("\x1b[").length - 1, 6);
     assertEquals(stripAnsi(table).split("\n"), [
