@@ -259,6 +259,8 @@ Deno.test(
   "apply --dir B inside project A takes B's organization, never A's",
   withWorld(async (w) => {
     assertExit(await login(w), 0, "login");
+    // The token's only organization was selected by login: forget it, so that B has no source.
+    assertExit(await w.cli(["config", "unset", "context.organization"]), 0, "config unset");
     const write = async (dir: string, files: Record<string, string>) => {
       for (const [path, text] of Object.entries(files)) {
         await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]+$/, ""), { recursive: true });
