@@ -16,6 +16,7 @@ import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../server/l
 import { registerServices } from "../server/register.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { describeLlm } from "../server/llm/describe.ts";
+import { McpProcessRecord } from "../mcp/process_record.ts";
 
 function splitHostPort(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(":");
@@ -83,6 +84,10 @@ export async function runDaemon(argv: string[]): Promise<number> {
       );
     }
     log.phase(describeLlm(args));
+    // Stdio MCP servers a SIGKILLed daemon left running (SPEC §10: no orphans).
+    const mcpRecord = new McpProcessRecord(`${paths.dataDir}/mcp-processes.json`);
+    const leftovers = await mcpRecord.stopLeftovers();
+    if (leftovers > 0) log.warn(`stopped ${leftovers} MCP server(s) left by a previous daemon`);
 
     const activity = new ActivityTracker();
     const server = new grpc.Server(SERVER_OPTIONS);
@@ -115,6 +120,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
         apiKeyEnv: args.llmApiKeyEnv,
       },
       authenticate: localAuthenticator(secret),
+      mcpRecord,
     });
 
     const shutdown = async (reason: string) => {

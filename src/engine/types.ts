@@ -54,6 +54,8 @@ export interface AgentCallRequest {
   input: unknown;
   /** Aborts when the run is cancelled or the task times out. */
   signal: AbortSignal;
+  /** The calling task's path: the agent's events carry it. */
+  task?: string;
 }
 
 export interface EngineHooks {

@@ -12,6 +12,7 @@ import { resourceHandlers } from "./services/resource.ts";
 import { executionHandlers } from "./services/execution.ts";
 import { ExecutionManager } from "./executions/manager.ts";
 import type { LlmSettings } from "./llm/chat.ts";
+import type { McpProcessRecord } from "../mcp/process_record.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ResourceStore } from "../store/store.ts";
 import type { DaemonLog } from "../daemon/log.ts";
@@ -22,6 +23,8 @@ export interface ServiceParts {
   health: { serving: boolean };
   log: Pick<DaemonLog, "error" | "debug">;
   llm: LlmSettings;
+  /** Where the stdio MCP servers this process starts are recorded (local daemon). */
+  mcpRecord?: McpProcessRecord;
   authenticate(authorization: string | undefined, method: string): Principal;
 }
 
@@ -42,7 +45,7 @@ export function registerServices(
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
   addService(server, ResourceServiceDefinition, resourceHandlers(parts.store), hooks);
-  const executions = new ExecutionManager(parts.store, parts.llm, parts.log);
+  const executions = new ExecutionManager(parts.store, parts.llm, parts.log, parts.mcpRecord);
   addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
   return { executions };
 }

@@ -8,7 +8,7 @@ import type { Resource } from "../../model/resource.ts";
 import { idPrefixOf } from "../../model/ids.ts";
 import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../../engine/mod.ts";
 import type { LlmSettings } from "../llm/chat.ts";
-import { runAgentTurn } from "./agent_turn.ts";
+import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../client/grpc_status.ts";
 
@@ -42,7 +42,29 @@ export class ExecutionManager {
     private readonly store: ResourceStore,
     private readonly llm: LlmSettings,
     private readonly log: { error(message: string): void },
+    private readonly mcpRecord?: McpProcessRecord,
   ) {}
+
+  /** One agent run on the agent loop, loaded only when an agent runs (SPEC §10). */
+  async #runAgent(
+    org: string,
+    executionId: string,
+    call: { agent: string; message: string; task: string; signal: AbortSignal },
+  ): Promise<string> {
+    const { runAgent } = await import("../../agents/loop.ts");
+    const result = await runAgent({
+      store: this.store,
+      llm: this.llm,
+      org,
+      agent: call.agent,
+      message: call.message,
+      signal: call.signal,
+      task: call.task,
+      record: this.mcpRecord,
+      emit: (event) => this.#emit(executionId, event),
+    });
+    return result.text;
+  }
 
   running(): number {
     return this.#running.size;
@@ -114,22 +136,25 @@ export class ExecutionManager {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
           callAgent: (call) =>
-            runAgentTurn(this.store, this.llm, request.org, call.agent, call.message, call.signal),
+            this.#runAgent(request.org, id, {
+              agent: call.agent,
+              message: call.message,
+              task: call.task ?? call.agent,
+              signal: call.signal,
+            }),
         }, { signal, executionId: id });
       } else {
-        const reply = await runAgentTurn(
-          this.store,
-          this.llm,
-          request.org,
-          target.metadata.name,
-          request.message,
+        const reply = await this.#runAgent(request.org, id, {
+          agent: target.metadata.name,
+          message: request.message,
+          task: target.metadata.name,
           signal,
-        );
+        });
         await this.#emit(id, {
           type: "agent.message",
           task: target.metadata.name,
           message: reply,
-          data: null,
+          data: { agent: target.metadata.name },
         });
         output = { message: reply };
       }

@@ -1,0 +1,224 @@
+// An agent run (SPEC §10): the model sees the agent's instructions, skills and
+// tools (from its MCP servers), calls tools, reads their results and goes on
+// until it answers or reaches maxSteps. Built on the AI SDK's loop; every
+// streamed text delta and tool call becomes an event.
+import type { ModelMessage, Tool } from "ai";
+import type { ExecutionEventType } from "../model/execution.ts";
+import type { ResourceStore } from "../store/store.ts";
+import type { LlmSettings } from "../server/llm/chat.ts";
+import { connectMcpServer, type McpConnection, type McpServerConfig } from "../mcp/client.ts";
+import type { McpProcessRecord } from "../mcp/process_record.ts";
+import { baseOf, languageModel, providerHint } from "./model.ts";
+import { loadAgent } from "./spec.ts";
+
+export { AgentNotFoundError } from "./spec.ts";
+
+export const DEFAULT_MAX_STEPS = 20;
+export const DEFAULT_TOOL_TIMEOUT_MS = 120_000;
+/** The longest tool result an event carries (the model gets it whole). */
+export const EVENT_RESULT_CHARS = 2000;
+
+export class AgentRunError extends Error {}
+
+export interface AgentEvent {
+  type: ExecutionEventType;
+  task: string;
+  message: string;
+  data: unknown;
+}
+
+export interface AgentRunRequest {
+  store: ResourceStore;
+  llm: LlmSettings;
+  org: string;
+  agent: string;
+  message: string;
+  signal: AbortSignal;
+  /** The task path events carry: the agent's name for a direct run, the task in a workflow. */
+  task: string;
+  emit(event: AgentEvent): Promise<void>;
+  record?: McpProcessRecord;
+  toolTimeoutMs?: number;
+  history?: ModelMessage[];
+}
+
+export interface AgentRunResult {
+  text: string;
+  /** The whole conversation, as the AI SDK records it (history, message, steps). */
+  messages: ModelMessage[];
+  steps: number;
+}
+
+function bounded(text: string): { text: string; truncated: boolean } {
+  return text.length > EVENT_RESULT_CHARS
+    ? { text: text.slice(0, EVENT_RESULT_CHARS), truncated: true }
+    : { text, truncated: false };
+}
+
+function oneLine(value: unknown, max = 100): string {
+  const text = JSON.stringify(value) ?? "";
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The provider's failure as a message naming its URL and what to do. */
+function providerError(llm: LlmSettings, err: unknown): AgentRunError {
+  const base = baseOf(llm);
+  const e = err as {
+    statusCode?: number;
+    responseBody?: string;
+    cause?: unknown;
+    message?: string;
+  };
+  if (typeof e?.statusCode === "number") {
+    return new AgentRunError(
+      `the LLM provider at ${base} answered ${e.statusCode}: ${
+        (e.responseBody ?? "").slice(0, 300)
+      }; ${providerHint(llm)}`,
+    );
+  }
+  // A connection failure: fetch's own error is the most precise reason.
+  let cause: unknown = err;
+  while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause: unknown }).cause;
+  const reason = String((cause as Error)?.message ?? cause).replace(/^.*?Error: /, "");
+  if (/fetch|connect|refused|network|dns|resolve/i.test(`${e?.message} ${reason}`)) {
+    return new AgentRunError(
+      `cannot reach the LLM provider (${llm.provider}) at ${base}: ${reason}; ${providerHint(llm)}`,
+    );
+  }
+  return new AgentRunError(
+    `the LLM provider (${llm.provider}) at ${base} failed: ${e?.message ?? err}; ${
+      providerHint(llm)
+    }`,
+  );
+}
+
+export async function runAgent(request: AgentRunRequest): Promise<AgentRunResult> {
+  const { signal, emit, task } = request;
+  const agent = await loadAgent(request.store, request.org, request.agent);
+  const maxSteps = agent.maxSteps ?? DEFAULT_MAX_STEPS;
+  const toolTimeoutMs = request.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+  const ai = await import("ai");
+  const model = await languageModel(request.llm, agent.model);
+
+  const connections: McpConnection[] = [];
+  const notes: string[] = [];
+  try {
+    // Every server starts at once; one that cannot start is told to the model.
+    const started = await Promise.allSettled(
+      agent.mcpServers.map((server: McpServerConfig) =>
+        connectMcpServer(server, { record: request.record, signal })
+      ),
+    );
+    if (signal.aborted) throw signal.reason;
+    for (const [index, outcome] of started.entries()) {
+      if (outcome.status === "fulfilled") {
+        connections.push(outcome.value);
+        continue;
+      }
+      const message = (outcome.reason as Error)?.message ?? String(outcome.reason);
+      notes.push(message);
+      await emit({
+        type: "tool.call.failed",
+        task,
+        message,
+        data: { server: agent.mcpServers[index].name, error: message, phase: "start" },
+      });
+    }
+
+    const tools: Record<string, Tool> = {};
+    const counts = new Map<string, number>();
+    for (const tool of connections.flatMap((c) => c.tools)) {
+      counts.set(tool.name, (counts.get(tool.name) ?? 0) + 1);
+    }
+    for (const tool of connections.flatMap((c) => c.tools)) {
+      // Two servers with the same tool name: both are offered, named by their server.
+      const name = counts.get(tool.name)! > 1 ? `${tool.server}__${tool.name}` : tool.name;
+      tools[name] = ai.dynamicTool({
+        description: tool.description ?? "",
+        inputSchema: ai.jsonSchema(tool.inputSchema as Parameters<typeof ai.jsonSchema>[0]),
+        execute: async (input, options) => {
+          const args = (input ?? {}) as Record<string, unknown>;
+          const started = performance.now();
+          const base = { name, server: tool.server, arguments: args, callId: options.toolCallId };
+          await emit({
+            type: "tool.call.started",
+            task,
+            message: `${name} ${oneLine(args)}`,
+            data: base,
+          });
+          const callSignal = options.abortSignal
+            ? AbortSignal.any([signal, options.abortSignal])
+            : signal;
+          const outcome = await tool.call(args, callSignal, toolTimeoutMs);
+          const ms = Math.round(performance.now() - started);
+          const { text, truncated } = bounded(outcome.text);
+          await emit({
+            type: outcome.ok ? "tool.call.completed" : "tool.call.failed",
+            task,
+            message: outcome.ok
+              ? `${name} ${oneLine(args)} (${ms} ms)`
+              : `${name} ${oneLine(args)}: ${oneLine(outcome.text, 200)}`,
+            data: outcome.ok
+              ? { ...base, status: "completed", result: text, truncated, ms }
+              : { ...base, status: "failed", error: text, truncated, ms },
+          });
+          // A failed call is a result the model reads, so it can try something else.
+          return outcome.ok ? outcome.text : `Error: ${outcome.text}`;
+        },
+      });
+    }
+
+    const instructions = notes.length > 0
+      ? `${agent.instructions}\n\n## Unavailable tools\n${notes.join("\n")}`
+      : agent.instructions;
+    const input: ModelMessage[] = [
+      ...(request.history ?? []),
+      { role: "user", content: request.message },
+    ];
+    let streamError: unknown;
+    const result = ai.streamText({
+      model,
+      system: instructions,
+      messages: input,
+      tools,
+      stopWhen: ai.stepCountIs(maxSteps),
+      abortSignal: signal,
+      maxRetries: 1,
+      onError: ({ error }) => {
+        streamError ??= error;
+      },
+    });
+    let text = "";
+    let steps = 0;
+    let lastFinish = "";
+    for await (const part of result.stream) {
+      if (part.type === "text-delta") {
+        if (!part.text) continue;
+        text += part.text;
+        await emit({
+          type: "agent.message",
+          task,
+          message: part.text,
+          data: { agent: agent.name, delta: true },
+        });
+      } else if (part.type === "finish-step") {
+        steps++;
+        lastFinish = part.finishReason;
+        if (lastFinish === "tool-calls") text = "";
+      } else if (part.type === "error") {
+        streamError ??= part.error;
+      }
+    }
+    if (signal.aborted) throw signal.reason;
+    if (streamError) throw providerError(request.llm, streamError);
+    if (lastFinish === "tool-calls") {
+      throw new AgentRunError(
+        `agent ${agent.name} reached maxSteps (${maxSteps}) while still calling tools; raise spec.maxSteps or give it a narrower task`,
+      );
+    }
+    const response = await result.response;
+    return { text, messages: [...input, ...response.messages], steps };
+  } finally {
+    await Promise.allSettled(connections.map((c) => c.close()));
+  }
+}
