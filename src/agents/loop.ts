@@ -9,7 +9,8 @@ import type { LlmSettings } from "../server/llm/chat.ts";
 import { connectMcpServer, type McpConnection, type McpServerConfig } from "../mcp/client.ts";
 import type { McpProcessRecord } from "../mcp/process_record.ts";
 import { baseOf, languageModel, providerHint } from "./model.ts";
-import { loadAgent } from "./spec.ts";
+import { loadAgent, type SecretLookup } from "./spec.ts";
+import { Redactor } from "../secrets/vault.ts";
 
 export { AgentNotFoundError } from "./spec.ts";
 
@@ -40,6 +41,10 @@ export interface AgentRunRequest {
   record?: McpProcessRecord;
   toolTimeoutMs?: number;
   history?: ModelMessage[];
+  /** Secret values by name, for `${secrets.NAME}` in the agent's MCP servers. */
+  secrets?: SecretLookup;
+  /** Hides the secret values used; the caller applies it to what it stores too. */
+  redactor?: Redactor;
 }
 
 export interface AgentRunResult {
@@ -93,8 +98,26 @@ function providerError(llm: LlmSettings, err: unknown): AgentRunError {
 }
 
 export async function runAgent(request: AgentRunRequest): Promise<AgentRunResult> {
-  const { signal, emit, task } = request;
-  const agent = await loadAgent(request.store, request.org, request.agent);
+  const redactor = request.redactor ?? new Redactor();
+  try {
+    return await agentLoop(request, redactor);
+  } catch (err) {
+    if (request.signal.aborted || !redactor.active || !(err instanceof Error)) throw err;
+    throw new AgentRunError(redactor.text(err.message));
+  }
+}
+
+async function agentLoop(request: AgentRunRequest, redactor: Redactor): Promise<AgentRunResult> {
+  const { signal, task } = request;
+  const emit = (event: AgentEvent) =>
+    request.emit({
+      ...event,
+      message: redactor.text(event.message),
+      data: redactor.value(event.data),
+    });
+  const used = new Set<string>();
+  const agent = await loadAgent(request.store, request.org, request.agent, request.secrets, used);
+  redactor.add(used);
   const maxSteps = agent.maxSteps ?? DEFAULT_MAX_STEPS;
   const toolTimeoutMs = request.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
   const ai = await import("ai");
@@ -149,7 +172,9 @@ export async function runAgent(request: AgentRunRequest): Promise<AgentRunResult
           const callSignal = options.abortSignal
             ? AbortSignal.any([signal, options.abortSignal])
             : signal;
-          const outcome = await tool.call(args, callSignal, toolTimeoutMs);
+          const raw = await tool.call(args, callSignal, toolTimeoutMs);
+          // A server may echo what it was given: secret values never reach the model or events.
+          const outcome = { ok: raw.ok, text: redactor.text(raw.text) };
           const ms = Math.round(performance.now() - started);
           const { text, truncated } = bounded(outcome.text);
           await emit({
@@ -217,7 +242,11 @@ export async function runAgent(request: AgentRunRequest): Promise<AgentRunResult
       );
     }
     const response = await result.response;
-    return { text, messages: [...input, ...response.messages], steps };
+    return {
+      text: redactor.text(text),
+      messages: redactor.value([...input, ...response.messages]),
+      steps,
+    };
   } finally {
     await Promise.allSettled(connections.map((c) => c.close()));
   }

@@ -3,6 +3,28 @@
 // or inline in the agent's spec).
 import type { ResourceStore } from "../store/store.ts";
 import type { McpServerConfig } from "../mcp/client.ts";
+import { substituteSecrets } from "../secrets/vault.ts";
+
+/** A secret's clear value by name (throws with a clear message when it is not set). */
+export type SecretLookup = (name: string) => Promise<string>;
+
+async function withSecrets(
+  server: McpServerConfig,
+  lookup: SecretLookup,
+  used: Set<string>,
+): Promise<McpServerConfig> {
+  const fill = async (map: Record<string, string> | undefined) => {
+    if (!map) return map;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(map)) out[k] = await substituteSecrets(v, lookup, used);
+    return out;
+  };
+  return {
+    ...server,
+    ...(server.stdio ? { stdio: { ...server.stdio, env: await fill(server.stdio.env) } } : {}),
+    ...(server.http ? { http: { ...server.http, headers: await fill(server.http.headers) } } : {}),
+  };
+}
 
 export class AgentNotFoundError extends Error {}
 
@@ -24,10 +46,17 @@ interface AgentSpec {
   mcpServers?: (string | (McpSpec & { name: string }))[];
 }
 
+/**
+ * The agent, its McpServers with `${secrets.NAME}` in env and headers filled in;
+ * every secret value used is added to `used` (to be hidden in what leaves the run).
+ */
 export async function loadAgent(
   store: ResourceStore,
   org: string,
   ref: string,
+  secrets: SecretLookup = (name) =>
+    Promise.reject(new Error(`secret "${name}" is not available here`)),
+  used: Set<string> = new Set(),
 ): Promise<ResolvedAgent> {
   const agent = await store.get(org, "Agent", ref);
   if (!agent) throw new AgentNotFoundError(`Agent "${ref}" not found in organization ${org}`);
@@ -51,9 +80,11 @@ export async function loadAgent(
           `agent ${agent.metadata.name} uses McpServer "${entry}", which is not in organization ${org}; apply it first`,
         );
       }
-      mcpServers.push({ name: entry, ...(server.spec as McpSpec) });
+      mcpServers.push(
+        await withSecrets({ name: entry, ...(server.spec as McpSpec) }, secrets, used),
+      );
     } else {
-      mcpServers.push(entry);
+      mcpServers.push(await withSecrets(entry, secrets, used));
     }
   }
   return {

@@ -100,6 +100,20 @@ export function buildProgram(): Command {
     .option("--no-auto-start", "fail instead of starting the local daemon")
     .action(async (id, opts) => (await import("./commands/executions/cancel.ts")).cancel(id, opts));
 
+  const secret = program.command("secret").alias("secrets")
+    .description("secrets used at run time (values never printed)");
+  secret.command("set").description("set a secret (value from a hidden prompt or stdin)")
+    .argument("<name>", "secret name, used as ${secrets.NAME}")
+    .option("--from-stdin", "read the value from stdin")
+    .action(async (name, opts) =>
+      (await import("./commands/secret.ts")).secretSet({ name, fromStdin: opts.fromStdin })
+    );
+  secret.command("list").description("list secret names and dates (never values)")
+    .option("--json", "print JSON")
+    .action(async (opts) => (await import("./commands/secret.ts")).secretList(opts));
+  secret.command("delete").description("delete a secret").argument("<name>", "secret name")
+    .action(async (name) => (await import("./commands/secret.ts")).secretDelete({ name }));
+
   const server = program.command("server").description("manage the local backend daemon");
   server.command("start").description("start the local daemon (if it is not running)")
     .action(async () => (await import("./commands/server/start.ts")).start());

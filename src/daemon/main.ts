@@ -17,6 +17,7 @@ import { registerServices } from "../server/register.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { describeLlm } from "../server/llm/describe.ts";
 import { McpProcessRecord } from "../mcp/process_record.ts";
+import { SecretVault } from "../secrets/vault.ts";
 
 function splitHostPort(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(":");
@@ -121,6 +122,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       },
       authenticate: localAuthenticator(secret),
       mcpRecord,
+      secrets: new SecretVault(paths.dataDir),
     });
 
     const shutdown = async (reason: string) => {

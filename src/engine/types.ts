@@ -73,4 +73,6 @@ export interface RunOptions {
   defaultTaskTimeoutMs?: number;
   /** Exposed to expressions as $workflow.id; defaults to a random UUID. */
   executionId?: string;
+  /** Exposed to expressions as $secrets (SPEC §11); the caller hides their values in events. */
+  secrets?: Record<string, string>;
 }

@@ -10,7 +10,7 @@ import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";
 import { resourceHandlers } from "./services/resource.ts";
 import { executionHandlers } from "./services/execution.ts";
-import { ExecutionManager } from "./executions/manager.ts";
+import { ExecutionManager, type SecretSource } from "./executions/manager.ts";
 import type { LlmSettings } from "./llm/chat.ts";
 import type { McpProcessRecord } from "../mcp/process_record.ts";
 import type { Runtime } from "./runtime.ts";
@@ -25,6 +25,8 @@ export interface ServiceParts {
   llm: LlmSettings;
   /** Where the stdio MCP servers this process starts are recorded (local daemon). */
   mcpRecord?: McpProcessRecord;
+  /** Secret values for runs (the local daemon's vault). */
+  secrets?: SecretSource;
   authenticate(authorization: string | undefined, method: string): Principal;
 }
 
@@ -45,7 +47,13 @@ export function registerServices(
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
   addService(server, ResourceServiceDefinition, resourceHandlers(parts.store), hooks);
-  const executions = new ExecutionManager(parts.store, parts.llm, parts.log, parts.mcpRecord);
+  const executions = new ExecutionManager(
+    parts.store,
+    parts.llm,
+    parts.log,
+    parts.mcpRecord,
+    parts.secrets,
+  );
   addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
   return { executions };
 }

@@ -9,6 +9,13 @@ import { idPrefixOf } from "../../model/ids.ts";
 import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../../engine/mod.ts";
 import type { LlmSettings } from "../llm/chat.ts";
 import type { McpProcessRecord } from "../../mcp/process_record.ts";
+import { Redactor } from "../../secrets/vault.ts";
+
+/** Where runs get secret values (SPEC §11): the local daemon's vault. */
+export interface SecretSource {
+  get(org: string, name: string): Promise<string>;
+  all(org: string): Promise<Record<string, string>>;
+}
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../client/grpc_status.ts";
 
@@ -43,7 +50,19 @@ export class ExecutionManager {
     private readonly llm: LlmSettings,
     private readonly log: { error(message: string): void },
     private readonly mcpRecord?: McpProcessRecord,
+    private readonly secrets?: SecretSource,
   ) {}
+
+  /** Per running execution: the secret values to hide in its events, output and error. */
+  readonly #redactors = new Map<string, Redactor>();
+
+  #lookup(org: string) {
+    const secrets = this.secrets;
+    return (name: string) =>
+      secrets
+        ? secrets.get(org, name)
+        : Promise.reject(new Error(`secret "${name}": this backend keeps no secrets`));
+  }
 
   /** One agent run on the agent loop, loaded only when an agent runs (SPEC §10). */
   async #runAgent(
@@ -61,6 +80,8 @@ export class ExecutionManager {
       signal: call.signal,
       task: call.task,
       record: this.mcpRecord,
+      secrets: this.#lookup(org),
+      redactor: this.#redactors.get(executionId),
       emit: (event) => this.#emit(executionId, event),
     });
     return result.text;
@@ -116,11 +137,31 @@ export class ExecutionManager {
   }
 
   async #emit(executionId: string, event: Omit<ExecutionEvent, "executionId" | "seq" | "time">) {
+    const redactor = this.#redactors.get(executionId);
+    if (redactor?.active) {
+      event = { ...event, message: redactor.text(event.message), data: redactor.value(event.data) };
+    }
     const stored = await this.store.appendEvent({ executionId, ...event });
     for (const listener of this.#listeners.get(executionId) ?? []) listener(stored);
   }
 
   async #run(execution: Execution, target: Resource, request: StartRequest, signal: AbortSignal) {
+    const redactor = new Redactor();
+    this.#redactors.set(execution.id, redactor);
+    try {
+      await this.#runRedacted(execution, target, request, signal, redactor);
+    } finally {
+      this.#redactors.delete(execution.id);
+    }
+  }
+
+  async #runRedacted(
+    execution: Execution,
+    target: Resource,
+    request: StartRequest,
+    signal: AbortSignal,
+    redactor: Redactor,
+  ) {
     const id = execution.id;
     await this.store.updateExecution(id, { phase: "RUNNING", startedAt: new Date().toISOString() });
     await this.#emit(id, {
@@ -132,6 +173,12 @@ export class ExecutionManager {
     try {
       let output: unknown;
       if (target.kind === "Workflow") {
+        // $secrets only for a workflow that uses it; every value is then hidden in its events.
+        let secrets: Record<string, string> | undefined;
+        if (this.secrets && JSON.stringify(target.spec).includes("$secrets")) {
+          secrets = await this.secrets.all(request.org);
+          redactor.add(Object.values(secrets));
+        }
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
@@ -142,7 +189,7 @@ export class ExecutionManager {
               task: call.task ?? call.agent,
               signal: call.signal,
             }),
-        }, { signal, executionId: id });
+        }, { signal, executionId: id, secrets });
       } else {
         const reply = await this.#runAgent(request.org, id, {
           agent: target.metadata.name,
@@ -158,6 +205,7 @@ export class ExecutionManager {
         });
         output = { message: reply };
       }
+      output = redactor.value(output);
       await this.store.updateExecution(id, {
         phase: "COMPLETED",
         output,
@@ -177,9 +225,9 @@ export class ExecutionManager {
       const phase = cancelled
         ? (reason.startsWith("interrupted:") ? "INTERRUPTED" : "CANCELLED")
         : "FAILED";
-      const message = cancelled
-        ? reason.replace(/^interrupted: /, "") || "cancelled"
-        : (err as Error).message;
+      const message = redactor.text(
+        cancelled ? reason.replace(/^interrupted: /, "") || "cancelled" : (err as Error).message,
+      );
       await this.store.updateExecution(id, {
         phase,
         error: message,
