@@ -73,6 +73,7 @@ export function buildProgram(): Command {
     )
     .option("--input-file <file>", "input as a JSON or YAML file")
     .option("-m, --message <message>", "the message for an agent")
+    .option("-s, --session <name>", "continue this agent conversation (created when new)")
     .option("--no-follow", "start and print the execution id, without following")
     .option("--json", "print events as NDJSON")
     .option("--org <org>", "organization (cloud mode)")
@@ -113,6 +114,18 @@ export function buildProgram(): Command {
     .action(async (opts) => (await import("./commands/secret.ts")).secretList(opts));
   secret.command("delete").description("delete a secret").argument("<name>", "secret name")
     .action(async (name) => (await import("./commands/secret.ts")).secretDelete({ name }));
+
+  const sessions = program.command("sessions").alias("session")
+    .description("agent conversations continued with run --session");
+  sessions.command("list").description("list sessions").option("--json", "print JSON")
+    .action(async (opts) => (await import("./commands/sessions.ts")).sessionsList(opts));
+  sessions.command("get").description("print a session's transcript")
+    .argument("<name>", "session name").option("--json", "print JSON (the messages as recorded)")
+    .action(async (name, opts) =>
+      (await import("./commands/sessions.ts")).sessionsGet({ name, json: opts.json })
+    );
+  sessions.command("delete").description("delete a session").argument("<name>", "session name")
+    .action(async (name) => (await import("./commands/sessions.ts")).sessionsDelete({ name }));
 
   const server = program.command("server").description("manage the local backend daemon");
   server.command("start").description("start the local daemon (if it is not running)")

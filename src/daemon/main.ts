@@ -18,6 +18,7 @@ import { SqliteStore } from "../store/sqlite_store.ts";
 import { describeLlm } from "../server/llm/describe.ts";
 import { McpProcessRecord } from "../mcp/process_record.ts";
 import { SecretVault } from "../secrets/vault.ts";
+import { SessionStore } from "../agents/sessions.ts";
 
 function splitHostPort(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(":");
@@ -123,6 +124,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       authenticate: localAuthenticator(secret),
       mcpRecord,
       secrets: new SecretVault(paths.dataDir),
+      sessions: new SessionStore(paths.dataDir),
     });
 
     const shutdown = async (reason: string) => {

@@ -13,6 +13,7 @@ import { executionHandlers } from "./services/execution.ts";
 import { ExecutionManager, type SecretSource } from "./executions/manager.ts";
 import type { LlmSettings } from "./llm/chat.ts";
 import type { McpProcessRecord } from "../mcp/process_record.ts";
+import type { SessionStore } from "../agents/sessions.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ResourceStore } from "../store/store.ts";
 import type { DaemonLog } from "../daemon/log.ts";
@@ -27,6 +28,8 @@ export interface ServiceParts {
   mcpRecord?: McpProcessRecord;
   /** Secret values for runs (the local daemon's vault). */
   secrets?: SecretSource;
+  /** Agent sessions (the local daemon's data dir). */
+  sessions?: SessionStore;
   authenticate(authorization: string | undefined, method: string): Principal;
 }
 
@@ -53,6 +56,7 @@ export function registerServices(
     parts.log,
     parts.mcpRecord,
     parts.secrets,
+    parts.sessions,
   );
   addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
   return { executions };

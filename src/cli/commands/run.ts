@@ -11,6 +11,7 @@ export interface RunOptions {
   input?: string[];
   inputFile?: string;
   message?: string;
+  session?: string;
   follow?: boolean;
   json?: boolean;
   org?: string;
@@ -74,6 +75,7 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
           targetKind: "",
           inputJson: JSON.stringify(input),
           message: opts.message ?? "",
+          session: opts.session ?? "",
         }),
     );
     if (opts.follow === false) {

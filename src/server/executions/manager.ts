@@ -10,6 +10,7 @@ import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../.
 import type { LlmSettings } from "../llm/chat.ts";
 import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { Redactor } from "../../secrets/vault.ts";
+import { sessionNameProblem, type SessionStore } from "../../agents/sessions.ts";
 
 /** Where runs get secret values (SPEC §11): the local daemon's vault. */
 export interface SecretSource {
@@ -32,6 +33,8 @@ export interface StartRequest {
   targetKind: "" | "Workflow" | "Agent";
   input: Record<string, unknown>;
   message: string;
+  /** An agent run: the session it continues (created when new). */
+  session?: string;
 }
 
 const TERMINAL_EVENTS = new Set([
@@ -51,6 +54,7 @@ export class ExecutionManager {
     private readonly log: { error(message: string): void },
     private readonly mcpRecord?: McpProcessRecord,
     private readonly secrets?: SecretSource,
+    private readonly sessions?: SessionStore,
   ) {}
 
   /** Per running execution: the secret values to hide in its events, output and error. */
@@ -68,9 +72,15 @@ export class ExecutionManager {
   async #runAgent(
     org: string,
     executionId: string,
-    call: { agent: string; message: string; task: string; signal: AbortSignal },
+    call: { agent: string; message: string; task: string; signal: AbortSignal; session?: string },
   ): Promise<string> {
     const { runAgent } = await import("../../agents/loop.ts");
+    const session = call.session ? this.sessions?.get(org, call.session) : undefined;
+    if (session && session.agent !== call.agent) {
+      throw new Error(
+        `session ${call.session} is a conversation with agent ${session.agent}, not ${call.agent}; use another session name`,
+      );
+    }
     const result = await runAgent({
       store: this.store,
       llm: this.llm,
@@ -83,7 +93,19 @@ export class ExecutionManager {
       secrets: this.#lookup(org),
       redactor: this.#redactors.get(executionId),
       emit: (event) => this.#emit(executionId, event),
+      history: session?.messages,
     });
+    if (call.session && this.sessions) {
+      const now = new Date().toISOString();
+      this.sessions.save(org, {
+        name: call.session,
+        agent: call.agent,
+        createdAt: session?.createdAt ?? now,
+        updatedAt: now,
+        executions: [...(session?.executions ?? []), executionId],
+        messages: result.messages,
+      });
+    }
     return result.text;
   }
 
@@ -118,6 +140,16 @@ export class ExecutionManager {
         Status.INVALID_ARGUMENT,
         `agent ${target.metadata.name} needs a message: --message "…"`,
       );
+    }
+    if (request.session) {
+      if (kind !== "AgentExecution") {
+        throw new GrpcError(Status.INVALID_ARGUMENT, "--session is for agent runs, not workflows");
+      }
+      const problem = sessionNameProblem(request.session);
+      if (problem) throw new GrpcError(Status.INVALID_ARGUMENT, problem);
+      if (!this.sessions) {
+        throw new GrpcError(Status.UNIMPLEMENTED, "this backend keeps no sessions");
+      }
     }
     const execution = await this.store.createExecution({
       kind,
@@ -196,6 +228,7 @@ export class ExecutionManager {
           message: request.message,
           task: target.metadata.name,
           signal,
+          session: request.session || undefined,
         });
         await this.#emit(id, {
           type: "agent.message",
