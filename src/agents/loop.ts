@@ -9,7 +9,7 @@ import type { LlmSettings } from "../server/llm/chat.ts";
 import { connectMcpServer, type McpConnection, type McpServerConfig } from "../mcp/client.ts";
 import type { McpProcessRecord } from "../mcp/process_record.ts";
 import { baseOf, languageModel, providerHint } from "./model.ts";
-import { loadAgent, type SecretLookup } from "./spec.ts";
+import { loadAgent, resolveAgentSpec, type ResolvedAgent, type SecretLookup } from "./spec.ts";
 import { Redactor } from "../secrets/vault.ts";
 
 export { AgentNotFoundError } from "./spec.ts";
@@ -107,7 +107,11 @@ export async function runAgent(request: AgentRunRequest): Promise<AgentRunResult
   }
 }
 
-async function agentLoop(request: AgentRunRequest, redactor: Redactor): Promise<AgentRunResult> {
+async function agentLoop(
+  request: AgentRunRequest,
+  redactor: Redactor,
+  resolved?: ResolvedAgent,
+): Promise<AgentRunResult> {
   const { signal, task } = request;
   const emit = (event: AgentEvent) =>
     request.emit({
@@ -116,7 +120,8 @@ async function agentLoop(request: AgentRunRequest, redactor: Redactor): Promise<
       data: redactor.value(event.data),
     });
   const used = new Set<string>();
-  const agent = await loadAgent(request.store, request.org, request.agent, request.secrets, used);
+  const agent = resolved ??
+    await loadAgent(request.store, request.org, request.agent, request.secrets, used);
   redactor.add(used);
   const maxSteps = agent.maxSteps ?? DEFAULT_MAX_STEPS;
   const toolTimeoutMs = request.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
@@ -188,6 +193,81 @@ async function agentLoop(request: AgentRunRequest, redactor: Redactor): Promise<
               : { ...base, status: "failed", error: text, truncated, ms },
           });
           // A failed call is a result the model reads, so it can try something else.
+          return outcome.ok ? outcome.text : `Error: ${outcome.text}`;
+        },
+      });
+    }
+
+    // Sub-agents: tools that run the same loop with their own instructions and tools;
+    // their events nest under this task.
+    for (const sub of agent.subAgents) {
+      if (tools[sub.name]) continue;
+      tools[sub.name] = ai.dynamicTool({
+        description: sub.description ?? `Ask the sub-agent ${sub.name}`,
+        inputSchema: ai.jsonSchema({
+          type: "object",
+          properties: { message: { type: "string", description: `what to ask ${sub.name}` } },
+          required: ["message"],
+        }),
+        execute: async (input, options) => {
+          const message = String((input as { message?: unknown })?.message ?? "");
+          const started = performance.now();
+          const base = {
+            name: sub.name,
+            subAgent: true,
+            arguments: { message },
+            callId: options.toolCallId,
+          };
+          await emit({
+            type: "tool.call.started",
+            task,
+            message: `${sub.name} ${oneLine({ message })}`,
+            data: base,
+          });
+          let outcome: { ok: boolean; text: string };
+          try {
+            const subUsed = new Set<string>();
+            const resolvedSub = await resolveAgentSpec(
+              request.store,
+              request.org,
+              sub.name,
+              sub,
+              request.secrets ??
+                ((name) => Promise.reject(new Error(`secret "${name}" is not set`))),
+              subUsed,
+            );
+            redactor.add(subUsed);
+            const result = await agentLoop(
+              {
+                ...request,
+                agent: sub.name,
+                message,
+                history: undefined,
+                task: `${task}/${sub.name}`,
+                signal: options.abortSignal
+                  ? AbortSignal.any([signal, options.abortSignal])
+                  : signal,
+              },
+              redactor,
+              resolvedSub,
+            );
+            outcome = { ok: true, text: result.text };
+          } catch (err) {
+            if (signal.aborted) throw signal.reason;
+            outcome = { ok: false, text: redactor.text((err as Error)?.message ?? String(err)) };
+          }
+          const ms = Math.round(performance.now() - started);
+          const { text, truncated } = bounded(outcome.text);
+          await emit({
+            type: outcome.ok ? "tool.call.completed" : "tool.call.failed",
+            task,
+            message: outcome.ok
+              ? `${sub.name} ${oneLine({ message })} (${ms} ms)`
+              : `${sub.name} ${oneLine({ message })}: ${oneLine(outcome.text, 200)}`,
+            data: outcome.ok
+              ? { ...base, status: "completed", result: text, truncated, ms }
+              : { ...base, status: "failed", error: text, truncated, ms },
+          });
           return outcome.ok ? outcome.text : `Error: ${outcome.text}`;
         },
       });

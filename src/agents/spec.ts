@@ -34,16 +34,20 @@ export interface ResolvedAgent {
   model?: string;
   maxSteps?: number;
   mcpServers: McpServerConfig[];
+  /** Offered to the model as tools; resolved when called. */
+  subAgents: (AgentSpec & { name: string })[];
 }
 
 type McpSpec = Omit<McpServerConfig, "name">;
 
-interface AgentSpec {
+export interface AgentSpec {
   instructions?: string;
   skills?: string[];
   model?: { name?: string };
   maxSteps?: number;
   mcpServers?: (string | (McpSpec & { name: string }))[];
+  subAgents?: (AgentSpec & { name: string })[];
+  description?: string;
 }
 
 /**
@@ -60,13 +64,31 @@ export async function loadAgent(
 ): Promise<ResolvedAgent> {
   const agent = await store.get(org, "Agent", ref);
   if (!agent) throw new AgentNotFoundError(`Agent "${ref}" not found in organization ${org}`);
-  const spec = agent.spec as AgentSpec;
+  return await resolveAgentSpec(
+    store,
+    org,
+    agent.metadata.name,
+    agent.spec as AgentSpec,
+    secrets,
+    used,
+  );
+}
+
+/** An agent's spec (a resource's, or a sub-agent's) made ready to run. */
+export async function resolveAgentSpec(
+  store: ResourceStore,
+  org: string,
+  name: string,
+  spec: AgentSpec,
+  secrets: SecretLookup,
+  used: Set<string>,
+): Promise<ResolvedAgent> {
   let instructions = spec.instructions ?? "";
-  for (const name of spec.skills ?? []) {
-    const skill = await store.get(org, "Skill", name);
+  for (const skillName of spec.skills ?? []) {
+    const skill = await store.get(org, "Skill", skillName);
     const content = skill?.spec as { content?: string; description?: string } | undefined;
     if (content) {
-      instructions += `\n\n## Skill: ${name}\n${content.description ?? ""}\n${
+      instructions += `\n\n## Skill: ${skillName}\n${content.description ?? ""}\n${
         content.content ?? ""
       }`;
     }
@@ -77,7 +99,7 @@ export async function loadAgent(
       const server = await store.get(org, "McpServer", entry);
       if (!server) {
         throw new AgentNotFoundError(
-          `agent ${agent.metadata.name} uses McpServer "${entry}", which is not in organization ${org}; apply it first`,
+          `agent ${name} uses McpServer "${entry}", which is not in organization ${org}; apply it first`,
         );
       }
       mcpServers.push(
@@ -88,10 +110,11 @@ export async function loadAgent(
     }
   }
   return {
-    name: agent.metadata.name,
+    name,
     instructions,
     model: spec.model?.name,
     maxSteps: spec.maxSteps,
     mcpServers,
+    subAgents: spec.subAgents ?? [],
   };
 }
