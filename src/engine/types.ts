@@ -58,10 +58,26 @@ export interface AgentCallRequest {
   task?: string;
 }
 
+/** `call: mcp`'s transport, as the DSL writes it. */
+export interface McpTransportSpec {
+  stdio?: { command: string; arguments?: string[]; environment?: Record<string, string> };
+  http?: { endpoint: string; headers?: Record<string, string> };
+}
+
+export interface McpCallRequest {
+  method: string;
+  parameters: unknown;
+  transport: McpTransportSpec;
+  signal: AbortSignal;
+  task: string;
+}
+
 export interface EngineHooks {
   emit(event: EngineEvent): void | Promise<void>;
   /** Runs one turn of the named agent and returns its reply text. */
   callAgent(request: AgentCallRequest): Promise<string>;
+  /** `call: mcp`: one MCP method; the JSON-RPC result. */
+  callMcp?(request: McpCallRequest): Promise<unknown>;
   /** Defaults to globalThis.fetch. */
   fetch?: typeof fetch;
 }

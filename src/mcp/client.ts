@@ -29,6 +29,14 @@ export interface McpTool {
 export interface McpConnection {
   name: string;
   tools: McpTool[];
+  /** Any MCP method (for `call: mcp`). */
+  request(
+    method: string,
+    params: unknown,
+    signal: AbortSignal,
+    timeoutMs: number,
+    schema: unknown,
+  ): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -41,6 +49,11 @@ interface ListedTool {
 }
 
 interface SdkClient {
+  request(
+    request: { method: string; params?: unknown },
+    schema: unknown,
+    options: { signal: AbortSignal; timeout: number },
+  ): Promise<unknown>;
   onerror?: (err: unknown) => void;
   connect(transport: unknown, options: { signal: AbortSignal; timeout: number }): Promise<void>;
   listTools(
@@ -75,7 +88,13 @@ export function resultText(result: Record<string, unknown>): string {
 
 export async function connectMcpServer(
   config: McpServerConfig,
-  options: { record?: McpProcessRecord; signal: AbortSignal; startTimeoutMs?: number },
+  options: {
+    record?: McpProcessRecord;
+    signal: AbortSignal;
+    startTimeoutMs?: number;
+    /** Do not ask for the tools (a `call: mcp` of another method). */
+    noTools?: boolean;
+  },
 ): Promise<McpConnection> {
   const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
   // The SDK's subpath types do not resolve under Deno's npm mapping: typed here.
@@ -122,7 +141,9 @@ export async function connectMcpServer(
     );
   }
 
-  const listed = await client.listTools(undefined, { signal: options.signal }).catch(
+  const listed = options.noTools ? { tools: [] } : await client.listTools(undefined, {
+    signal: options.signal,
+  }).catch(
     async (err: unknown) => {
       await client.close().catch(() => {});
       throw new McpStartError(
@@ -160,8 +181,39 @@ export async function connectMcpServer(
   return {
     name: config.name,
     tools,
+    request: (method, params, signal, timeoutMs, schema) =>
+      client.request(
+        { method, ...(params === undefined ? {} : { params }) },
+        schema,
+        { signal, timeout: timeoutMs },
+      ),
     close: async () => {
       await client.close().catch(() => {});
     },
   };
+}
+
+/**
+ * `call: mcp` in a workflow: one MCP method on a server started (or reached)
+ * for this call only; the JSON-RPC result.
+ */
+export async function callMcpMethod(
+  config: McpServerConfig,
+  method: string,
+  params: unknown,
+  options: { record?: McpProcessRecord; signal: AbortSignal; timeoutMs: number },
+): Promise<unknown> {
+  const { ResultSchema } = await import("@modelcontextprotocol/sdk/types.js");
+  const connection = await connectMcpServer(config, { ...options, noTools: true });
+  try {
+    return await connection.request(
+      method,
+      params,
+      options.signal,
+      options.timeoutMs,
+      ResultSchema,
+    );
+  } finally {
+    await connection.close();
+  }
 }

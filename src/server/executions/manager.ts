@@ -22,6 +22,9 @@ import { GrpcError, Status } from "../../client/grpc_status.ts";
 
 type Listener = (event: ExecutionEvent) => void;
 
+/** A `call: mcp` without a timeout of its own (the task's `timeout` still applies). */
+const MCP_CALL_TIMEOUT_MS = 300_000;
+
 interface Running {
   controller: AbortController;
   done: Promise<void>;
@@ -221,6 +224,28 @@ export class ExecutionManager {
               task: call.task ?? call.agent,
               signal: call.signal,
             }),
+          callMcp: async (call) => {
+            const { callMcpMethod } = await import("../../mcp/client.ts");
+            const t = call.transport;
+            return await callMcpMethod(
+              {
+                name: call.task,
+                ...(t.stdio
+                  ? {
+                    stdio: {
+                      command: t.stdio.command,
+                      args: t.stdio.arguments,
+                      env: t.stdio.environment,
+                    },
+                  }
+                  : {}),
+                ...(t.http ? { http: { url: t.http.endpoint, headers: t.http.headers } } : {}),
+              },
+              call.method,
+              call.parameters,
+              { record: this.mcpRecord, signal: call.signal, timeoutMs: MCP_CALL_TIMEOUT_MS },
+            );
+          },
         }, { signal, executionId: id, secrets });
       } else {
         const reply = await this.#runAgent(request.org, id, {
