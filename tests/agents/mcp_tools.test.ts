@@ -81,6 +81,25 @@ for (const provider of ["ollama", "openai"] as const) {
       assertEquals(lastUser(model.requests[0].messages), "What do my notes say?");
       assertEquals(model.requests[0].messages[0].content, "You read files for the user.");
 
+      // The transcript of the run: the message, each tool call, the answer.
+      const id = /Started (aex-[0-9a-z]+)/.exec(run.stderr)![1];
+      const get = await home.run(["executions", "get", id]);
+      assertExit(get, 0, "stigmer executions get");
+      assertIncludes(get.stdout, "transcript:");
+      assertIncludes(get.stdout, "user: What do my notes say?");
+      assertMatch(get.stdout, /⚙ reader: list_directory \{"path":/);
+      assertMatch(get.stdout, /⚙ reader: read_text_file \{"path":/);
+      assertIncludes(get.stdout, `agent reader: ${answer}`);
+      const getJson = JSON.parse((await home.run(["executions", "get", id, "--json"])).stdout);
+      assertEquals(getJson.messages, [
+        { role: "user", text: "What do my notes say?" },
+        { role: "agent", task: "reader", text: answer },
+      ]);
+      assertEquals(
+        getJson.toolCalls.map((c: { name: string; status: string }) => `${c.name} ${c.status}`),
+        ["list_directory completed", "read_text_file completed"],
+      );
+
       // --json: tool calls as events whose data is a JSON value.
       const json = await home.run(["run", "reader", "-m", "Again", "--json"]);
       assertExit(json, 0, "stigmer run reader --json");
