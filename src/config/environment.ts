@@ -58,6 +58,28 @@ export function readEnvironment(): Environment {
   return cached;
 }
 
+/**
+ * The daemon's view of the environment: it may read only STIGMER_* and HOME
+ * (see daemonPermissions), so NO_COLOR and CI are not asked for.
+ */
+export function readDaemonEnvironment(): Environment {
+  const stigmerHome = get("STIGMER_HOME");
+  return {
+    home: stigmerHome ?? `${userHomeDir()}/.stigmer`,
+    backend: get("STIGMER_BACKEND"),
+    org: get("STIGMER_ORG"),
+    token: undefined,
+    noAutoStart: truthy(get("STIGMER_NO_AUTO_START")),
+    llmProvider: get("STIGMER_LLM_PROVIDER"),
+    llmModel: get("STIGMER_LLM_MODEL"),
+    llmBaseUrl: get("STIGMER_LLM_BASE_URL"),
+    noColor: false,
+    ci: false,
+    debug: truthy(get("STIGMER_DEBUG")),
+    logLevel: get("STIGMER_LOG_LEVEL"),
+  };
+}
+
 /** Expands a leading `~/` against the user's home directory. */
 export function expandHome(path: string): string {
   if (path === "~") return userHomeDir();

@@ -16,6 +16,7 @@ import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../server/l
 import { registerServices } from "../server/register.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { describeLlm } from "../server/llm/describe.ts";
+import type { LlmSettings } from "../server/llm/chat.ts";
 import { McpProcessRecord } from "../mcp/process_record.ts";
 import { SecretVault } from "../secrets/vault.ts";
 import { SessionStore } from "../agents/sessions.ts";
@@ -27,6 +28,42 @@ function splitHostPort(listen: string): { host: string; port: number } {
 
 function describeError(err: unknown): string {
   return err instanceof Error ? err.stack ?? err.message : String(err);
+}
+
+/**
+ * The LLM settings when a run starts: config.yaml as it is now (so
+ * `stigmer config set backend.local.llm.*` needs no restart), else what the
+ * daemon was started with. The network permission still covers only the hosts
+ * allowed at start: another remote host needs \`stigmer server restart\`.
+ */
+async function currentLlm(
+  args: DaemonArgs,
+  log: { warn(message: string): void },
+): Promise<LlmSettings> {
+  const started = {
+    provider: args.llmProvider,
+    model: args.llmModel,
+    baseUrl: args.llmBaseUrl,
+    apiKeyEnv: args.llmApiKeyEnv,
+  };
+  try {
+    const { loadConfig } = await import("../config/config.ts");
+    const { readDaemonEnvironment } = await import("../config/environment.ts");
+    const { llm } = (await loadConfig(readDaemonEnvironment())).local;
+    return {
+      provider: llm.provider,
+      model: llm.model,
+      baseUrl: llm.baseUrl,
+      apiKeyEnv: llm.apiKeyEnv,
+    };
+  } catch (err) {
+    log.warn(
+      `cannot read the LLM settings from config.yaml, using the daemon's: ${
+        (err as Error).message
+      }`,
+    );
+    return started;
+  }
 }
 
 export async function runDaemon(argv: string[]): Promise<number> {
@@ -115,12 +152,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       store,
       health,
       log,
-      llm: {
-        provider: args.llmProvider,
-        model: args.llmModel,
-        baseUrl: args.llmBaseUrl,
-        apiKeyEnv: args.llmApiKeyEnv,
-      },
+      llm: () => currentLlm(args, log),
       authenticate: localAuthenticator(secret),
       mcpRecord,
       secrets: new SecretVault(paths.dataDir),

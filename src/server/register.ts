@@ -11,7 +11,7 @@ import { daemonHandlers } from "./services/daemon.ts";
 import { resourceHandlers } from "./services/resource.ts";
 import { executionHandlers } from "./services/execution.ts";
 import { ExecutionManager, type SecretSource } from "./executions/manager.ts";
-import type { LlmSettings } from "./llm/chat.ts";
+import type { LlmSource } from "./llm/chat.ts";
 import type { McpProcessRecord } from "../mcp/process_record.ts";
 import type { SessionStore } from "../agents/sessions.ts";
 import type { Runtime } from "./runtime.ts";
@@ -23,7 +23,7 @@ export interface ServiceParts {
   store: ResourceStore;
   health: { serving: boolean };
   log: Pick<DaemonLog, "error" | "debug">;
-  llm: LlmSettings;
+  llm: LlmSource;
   /** Where the stdio MCP servers this process starts are recorded (local daemon). */
   mcpRecord?: McpProcessRecord;
   /** Secret values for runs (the local daemon's vault). */

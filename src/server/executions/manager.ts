@@ -7,7 +7,7 @@ import { TERMINAL_PHASES } from "../../model/execution.ts";
 import type { Resource } from "../../model/resource.ts";
 import { idPrefixOf } from "../../model/ids.ts";
 import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../../engine/mod.ts";
-import type { LlmSettings } from "../llm/chat.ts";
+import { currentLlm, type LlmSource } from "../llm/chat.ts";
 import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { Redactor } from "../../secrets/vault.ts";
 import { sessionNameProblem, type SessionStore } from "../../agents/sessions.ts";
@@ -53,7 +53,7 @@ export class ExecutionManager {
 
   constructor(
     private readonly store: ResourceStore,
-    private readonly llm: LlmSettings,
+    private readonly llm: LlmSource,
     private readonly log: { error(message: string): void },
     private readonly mcpRecord?: McpProcessRecord,
     private readonly secrets?: SecretSource,
@@ -86,7 +86,7 @@ export class ExecutionManager {
     }
     const result = await runAgent({
       store: this.store,
-      llm: this.llm,
+      llm: await currentLlm(this.llm),
       org,
       agent: call.agent,
       message: call.message,

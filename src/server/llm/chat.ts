@@ -7,3 +7,10 @@ export interface LlmSettings {
   baseUrl: string;
   apiKeyEnv: string;
 }
+
+/** Fixed settings, or read when each run starts. */
+export type LlmSource = LlmSettings | (() => Promise<LlmSettings>);
+
+export function currentLlm(source: LlmSource): Promise<LlmSettings> {
+  return typeof source === "function" ? source() : Promise.resolve(source);
+}
