@@ -184,3 +184,41 @@ mcpServers: [everything]
     await server.status;
   }
 });
+
+Deno.test("an MCP server that dies mid-call: a failed tool call the model reads; the run goes on", async () => {
+  const model = startScriptedModel((messages) =>
+    toolResults(messages).length === 0
+      ? {
+        toolCalls: [{
+          name: "trigger-long-running-operation",
+          arguments: { duration: 60, steps: 60 },
+        }],
+      }
+      : { text: `The tool said: ${toolResults(messages)[0].slice(0, 300)}` }
+  );
+  const home = await executionHome(localConfig({ llm: { base_url: model.url } }));
+  try {
+    const dir = await writeProject(home, "slow", { "agent.yaml": SLOW_AGENT });
+    await applyProject(home, dir);
+    const { live, id, groups } = await startSlowRun(home, model);
+    // The server itself (node, under npx's sh): killed as a crash would end it.
+    const server = processes().filter((p) =>
+      groups.includes(p.pgid) && p.pid !== p.pgid && /node/.test(p.args)
+    );
+    assert(server.length > 0, JSON.stringify(processes().filter((p) => groups.includes(p.pgid))));
+    for (const p of server) Deno.kill(p.pid, "SIGKILL");
+
+    const ended = await live.result();
+    assertEquals(ended.code, 0, ended.stderr);
+    const stored = await getExecution(home, id);
+    assertEquals(stored.phase, "COMPLETED");
+    assertEquals(model.requests.length, 2);
+    const told = toolResults(model.requests[1].messages)[0];
+    assert(/MCP server "everything" failed/.test(told), told);
+    assert(/⚙ trigger-long-running-operation/.test(ended.stderr), ended.stderr);
+    await assertNoneLeft({ groups });
+  } finally {
+    await home.cleanup();
+    await model.close();
+  }
+});
