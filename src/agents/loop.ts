@@ -43,6 +43,8 @@ export interface AgentRunRequest {
   history?: ModelMessage[];
   /** Secret values by name, for `${secrets.NAME}` in the agent's MCP servers. */
   secrets?: SecretLookup;
+  /** False: stdio MCP servers are refused (a shared server without --allow-local-processes). */
+  allowLocalProcesses?: boolean;
   /** Hides the secret values used; the caller applies it to what it stores too. */
   redactor?: Redactor;
 }
@@ -128,6 +130,12 @@ async function agentLoop(
   const ai = await import("ai");
   const model = await languageModel(request.llm, agent.model);
 
+  const refused = agent.mcpServers.find((s) => s.stdio);
+  if (refused && request.allowLocalProcesses === false) {
+    throw new AgentRunError(
+      `this shared server does not start local processes, so it refuses the stdio MCP server "${refused.name}" of agent ${agent.name}; use an http MCP server, or start the server with --allow-local-processes`,
+    );
+  }
   const connections: McpConnection[] = [];
   const notes: string[] = [];
   try {

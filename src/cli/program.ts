@@ -150,6 +150,7 @@ export function buildProgram(): Command {
     .option("--data-dir <dir>", "where the SQLite store lives (default: STIGMER_HOME/server)")
     .option("--insecure", "serve plaintext (only behind a proxy that does TLS)")
     .option("--log-level <level>", "debug | info | warn | error")
+    .option("--allow-local-processes", "let agents and workflows start stdio MCP servers here")
     .action(async (opts) => (await import("./commands/server/run.ts")).run(opts));
   const serverToken = server.command("token").description("tokens of the shared backend");
   serverToken.command("create").description("make a token, add its hash, print it once")

@@ -154,9 +154,11 @@ export async function runDaemon(argv: string[]): Promise<number> {
       log,
       llm: () => currentLlm(args, log),
       authenticate: localAuthenticator(secret),
-      mcpRecord,
-      secrets: new SecretVault(paths.dataDir),
-      sessions: new SessionStore(paths.dataDir),
+      agents: {
+        mcpRecord,
+        secrets: new SecretVault(paths.dataDir),
+        sessions: new SessionStore(paths.dataDir),
+      },
     });
 
     const shutdown = async (reason: string) => {

@@ -10,10 +10,8 @@ import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";
 import { resourceHandlers } from "./services/resource.ts";
 import { executionHandlers } from "./services/execution.ts";
-import { ExecutionManager, type SecretSource } from "./executions/manager.ts";
+import { type AgentParts, ExecutionManager } from "./executions/manager.ts";
 import type { LlmSource } from "./llm/chat.ts";
-import type { McpProcessRecord } from "../mcp/process_record.ts";
-import type { SessionStore } from "../agents/sessions.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ResourceStore } from "../store/store.ts";
 import type { DaemonLog } from "../daemon/log.ts";
@@ -24,12 +22,8 @@ export interface ServiceParts {
   health: { serving: boolean };
   log: Pick<DaemonLog, "error" | "debug">;
   llm: LlmSource;
-  /** Where the stdio MCP servers this process starts are recorded (local daemon). */
-  mcpRecord?: McpProcessRecord;
-  /** Secret values for runs (the local daemon's vault). */
-  secrets?: SecretSource;
-  /** Agent sessions (the local daemon's data dir). */
-  sessions?: SessionStore;
+  /** MCP process record, secrets, sessions, whether stdio MCP servers may start. */
+  agents?: AgentParts;
   authenticate(authorization: string | undefined, method: string): Principal;
 }
 
@@ -50,14 +44,7 @@ export function registerServices(
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
   addService(server, ResourceServiceDefinition, resourceHandlers(parts.store), hooks);
-  const executions = new ExecutionManager(
-    parts.store,
-    parts.llm,
-    parts.log,
-    parts.mcpRecord,
-    parts.secrets,
-    parts.sessions,
-  );
+  const executions = new ExecutionManager(parts.store, parts.llm, parts.log, parts.agents);
   addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
   return { executions };
 }

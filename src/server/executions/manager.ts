@@ -12,6 +12,16 @@ import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { Redactor } from "../../secrets/vault.ts";
 import { sessionNameProblem, type SessionStore } from "../../agents/sessions.ts";
 
+/** What agent runs use besides the store and the LLM. */
+export interface AgentParts {
+  /** Where the stdio MCP servers this process starts are recorded (local daemon). */
+  mcpRecord?: McpProcessRecord;
+  secrets?: SecretSource;
+  sessions?: SessionStore;
+  /** False on a shared server not started with --allow-local-processes (SPEC §13). */
+  allowLocalProcesses?: boolean;
+}
+
 /** Where runs get secret values (SPEC §11): the local daemon's vault. */
 export interface SecretSource {
   get(org: string, name: string): Promise<string>;
@@ -21,6 +31,10 @@ import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../client/grpc_status.ts";
 
 type Listener = (event: ExecutionEvent) => void;
+
+export const LOCAL_PROCESSES_REFUSED = (what: string) =>
+  `this shared server does not start local processes, so it refuses the stdio MCP server of ${what}; ` +
+  "use an http MCP server, or start the server with --allow-local-processes";
 
 /** A `call: mcp` without a timeout of its own (the task's `timeout` still applies). */
 const MCP_CALL_TIMEOUT_MS = 300_000;
@@ -55,10 +69,20 @@ export class ExecutionManager {
     private readonly store: ResourceStore,
     private readonly llm: LlmSource,
     private readonly log: { error(message: string): void },
-    private readonly mcpRecord?: McpProcessRecord,
-    private readonly secrets?: SecretSource,
-    private readonly sessions?: SessionStore,
+    private readonly agents: AgentParts = {},
   ) {}
+
+  get mcpRecord(): McpProcessRecord | undefined {
+    return this.agents.mcpRecord;
+  }
+
+  get secrets(): SecretSource | undefined {
+    return this.agents.secrets;
+  }
+
+  get sessions(): SessionStore | undefined {
+    return this.agents.sessions;
+  }
 
   /** Per running execution: the secret values to hide in its events, output and error. */
   readonly #redactors = new Map<string, Redactor>();
@@ -93,6 +117,7 @@ export class ExecutionManager {
       signal: call.signal,
       task: call.task,
       record: this.mcpRecord,
+      allowLocalProcesses: this.agents.allowLocalProcesses !== false,
       secrets: this.#lookup(org),
       redactor: this.#redactors.get(executionId),
       emit: (event) => this.#emit(executionId, event),
@@ -227,6 +252,9 @@ export class ExecutionManager {
           callMcp: async (call) => {
             const { callMcpMethod } = await import("../../mcp/client.ts");
             const t = call.transport;
+            if (t.stdio && this.agents.allowLocalProcesses === false) {
+              throw new Error(LOCAL_PROCESSES_REFUSED(`call: mcp (${t.stdio.command})`));
+            }
             return await callMcpMethod(
               {
                 name: call.task,
