@@ -9,6 +9,7 @@ import type { LlmSettings } from "../server/llm/chat.ts";
 import { connectMcpServer, type McpConnection, type McpServerConfig } from "../mcp/client.ts";
 import type { McpProcessRecord } from "../mcp/process_record.ts";
 import { baseOf, languageModel, providerHint } from "./model.ts";
+import { readNamedVariable } from "../config/environment.ts";
 import { loadAgent, resolveAgentSpec, type ResolvedAgent, type SecretLookup } from "./spec.ts";
 import { Redactor } from "../secrets/vault.ts";
 
@@ -128,7 +129,18 @@ async function agentLoop(
   const maxSteps = agent.maxSteps ?? DEFAULT_MAX_STEPS;
   const toolTimeoutMs = request.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
   const ai = await import("ai");
-  const model = await languageModel(request.llm, agent.model);
+  let apiKey: string | undefined;
+  if (request.llm.apiKeySecret) {
+    const lookup = request.secrets ??
+      ((name: string) => Promise.reject(new Error(`secret "${name}" is not set`)));
+    apiKey = await lookup(request.llm.apiKeySecret);
+    redactor.add([apiKey]);
+  }
+  const model = await languageModel(
+    request.llm,
+    agent.model,
+    apiKey ?? readNamedVariable(request.llm.apiKeyEnv),
+  );
 
   const refused = agent.mcpServers.find((s) => s.stdio);
   if (refused && request.allowLocalProcesses === false) {

@@ -55,6 +55,7 @@ async function currentLlm(
       model: llm.model,
       baseUrl: llm.baseUrl,
       apiKeyEnv: llm.apiKeyEnv,
+      apiKeySecret: llm.apiKeySecret,
     };
   } catch (err) {
     log.warn(

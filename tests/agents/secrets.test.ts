@@ -136,3 +136,30 @@ mcpServers: [everything]
     await model.close();
   }
 });
+
+Deno.test("the LLM API key from a secret (backend.local.llm.api_key_secret), never shown", async () => {
+  const model = startScriptedModel(() => ({ text: "hello" }));
+  const key = `sk-llm-${crypto.randomUUID()}`;
+  const home = await executionHome(localConfig({
+    llm: { provider: "openai", base_url: model.url, model: "m", api_key_secret: "llm-key" },
+  }));
+  try {
+    const set = await home.run(["secret", "set", "llm-key", "--from-stdin"], { stdin: key });
+    assertExit(set, 0, "stigmer secret set llm-key");
+    const dir = await writeProject(home, "keyed", {
+      "agent.yaml": agentManifest("keyed", "instructions: Say hello."),
+    });
+    await applyProject(home, dir);
+    const run = await home.run(["run", "keyed", "-m", "hi"]);
+    assertExit(run, 0, "stigmer run keyed");
+    assertEquals(model.requests[0].headers.authorization, `Bearer ${key}`);
+    const list = await home.run(["config", "list"]);
+    for (const text of [set.stdout, set.stderr, run.stdout, run.stderr, list.stdout]) {
+      assert(!text.includes(key), text);
+    }
+    assertEquals(await filesContaining(home.home, key), []);
+  } finally {
+    await home.cleanup();
+    await model.close();
+  }
+});

@@ -6,6 +6,8 @@ export interface LlmSettings {
   model: string;
   baseUrl: string;
   apiKeyEnv: string;
+  /** A secret holding the API key (backend.local.llm.api_key_secret); wins over apiKeyEnv. */
+  apiKeySecret?: string;
 }
 
 /** Fixed settings, or read when each run starts. */
