@@ -15,6 +15,7 @@ export interface Environment {
   ci: boolean; // CI=true: plain output for logs
   debug: boolean; // STIGMER_DEBUG=1: print error causes
   logLevel?: string; // STIGMER_LOG_LEVEL for the daemon
+  agentToolTimeout?: string; // STIGMER_AGENT_TOOL_TIMEOUT: one tool call's limit, e.g. "2m"
 }
 
 let cached: Environment | undefined;
@@ -77,6 +78,7 @@ export function readDaemonEnvironment(): Environment {
     ci: false,
     debug: truthy(get("STIGMER_DEBUG")),
     logLevel: get("STIGMER_LOG_LEVEL"),
+    agentToolTimeout: get("STIGMER_AGENT_TOOL_TIMEOUT"),
   };
 }
 

@@ -17,6 +17,8 @@ import { registerServices } from "../server/register.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { describeLlm } from "../server/llm/describe.ts";
 import type { LlmSettings } from "../server/llm/chat.ts";
+import { readDaemonEnvironment } from "../config/environment.ts";
+import { parseDuration } from "../config/duration.ts";
 import { McpProcessRecord } from "../mcp/process_record.ts";
 import { SecretVault } from "../secrets/vault.ts";
 import { SessionStore } from "../agents/sessions.ts";
@@ -36,6 +38,18 @@ function describeError(err: unknown): string {
  * daemon was started with. The network permission still covers only the hosts
  * allowed at start: another remote host needs \`stigmer server restart\`.
  */
+/** STIGMER_AGENT_TOOL_TIMEOUT (e.g. "30s"): one tool call's limit; the default when unset or bad. */
+function toolTimeout(log: { warn(message: string): void }): number | undefined {
+  const text = readDaemonEnvironment().agentToolTimeout;
+  if (text === undefined) return undefined;
+  const ms = parseDuration(/^\d+$/.test(text) ? Number(text) : text);
+  if (ms === undefined || ms <= 0) {
+    log.warn(`STIGMER_AGENT_TOOL_TIMEOUT="${text}" is not a duration (like 30s or 2m): ignored`);
+    return undefined;
+  }
+  return ms;
+}
+
 async function currentLlm(
   args: DaemonArgs,
   log: { warn(message: string): void },
@@ -48,7 +62,6 @@ async function currentLlm(
   };
   try {
     const { loadConfig } = await import("../config/config.ts");
-    const { readDaemonEnvironment } = await import("../config/environment.ts");
     const { llm } = (await loadConfig(readDaemonEnvironment())).local;
     return {
       provider: llm.provider,
@@ -159,6 +172,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
         mcpRecord,
         secrets: new SecretVault(paths.dataDir),
         sessions: new SessionStore(paths.dataDir),
+        toolTimeoutMs: toolTimeout(log),
       },
     });
 

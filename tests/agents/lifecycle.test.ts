@@ -222,3 +222,33 @@ Deno.test("an MCP server that dies mid-call: a failed tool call the model reads;
     await model.close();
   }
 });
+
+Deno.test("a tool call past its timeout fails, the model is told, the run goes on", async () => {
+  const model = startScriptedModel((messages) =>
+    toolResults(messages).length === 0
+      ? {
+        toolCalls: [{
+          name: "trigger-long-running-operation",
+          arguments: { duration: 60, steps: 60 },
+        }],
+      }
+      : { text: `The tool said: ${toolResults(messages)[0].slice(0, 300)}` }
+  );
+  const home = await executionHome(localConfig({ llm: { base_url: model.url } }));
+  home.env.STIGMER_AGENT_TOOL_TIMEOUT = "3s";
+  try {
+    const dir = await writeProject(home, "slow", { "agent.yaml": SLOW_AGENT });
+    await applyProject(home, dir);
+    const run = await home.run(["run", "slow", "-m", "go", "--json"]);
+    assertExit(run, 0, "stigmer run slow with a 3s tool timeout");
+    const failed = ndjson(run.stdout).find((e) => e.type === "tool.call.failed");
+    assert(failed, run.stdout);
+    const data = failed.data as { error: string };
+    assert(/timed out|timeout/i.test(data.error), data.error);
+    assert(/timed out|timeout/i.test(toolResults(model.requests[1].messages)[0]));
+    await assertNoneLeft({ argsInclude: EVERYTHING_SERVER });
+  } finally {
+    await home.cleanup();
+    await model.close();
+  }
+});

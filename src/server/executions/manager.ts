@@ -20,6 +20,8 @@ export interface AgentParts {
   sessions?: SessionStore;
   /** False on a shared server not started with --allow-local-processes (SPEC §13). */
   allowLocalProcesses?: boolean;
+  /** One tool call's limit (default DEFAULT_TOOL_TIMEOUT_MS in src/agents/loop.ts). */
+  toolTimeoutMs?: number;
 }
 
 /** Where runs get secret values (SPEC §11): the local daemon's vault. */
@@ -118,6 +120,7 @@ export class ExecutionManager {
       task: call.task,
       record: this.mcpRecord,
       allowLocalProcesses: this.agents.allowLocalProcesses !== false,
+      toolTimeoutMs: this.agents.toolTimeoutMs,
       secrets: this.#lookup(org),
       redactor: this.#redactors.get(executionId),
       emit: (event) => this.#emit(executionId, event),
