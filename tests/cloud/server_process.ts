@@ -29,6 +29,8 @@ export interface ServerSetup {
   keyFile?: string;
   database?: string;
   dataDir?: string;
+  /** More `server run` flags (e.g. --allow-local-processes). */
+  extraArgs?: string[];
 }
 
 export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
@@ -38,6 +40,7 @@ export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
   } else args.push("--insecure");
   if (setup.database) args.push("--database", setup.database);
   args.push("--data-dir", setup.dataDir ?? `${setup.home}/server-data`);
+  args.push(...(setup.extraArgs ?? []));
   const env = cloudEnv(setup.home);
   const child = cliCommand(args, env).spawn();
   let text = "";

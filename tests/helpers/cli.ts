@@ -14,6 +14,8 @@ export const CLI_PERMISSIONS = [
   "--allow-env",
   "--allow-net=127.0.0.1,localhost",
   "--allow-run",
+  // `stigmer server run` runs agents in process: the AI SDK reads the host name when it loads.
+  "--allow-sys=hostname",
 ];
 
 export interface CliResult {
