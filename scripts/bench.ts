@@ -5,7 +5,7 @@
 //
 //   deno task bench [--runs 10] [--quick] [--write-doc]
 import { MAIN, makeTestHome, REPO, scriptCommand, type TestHome } from "../tests/helpers/cli.ts";
-import { readDaemonInfo } from "../src/model/daemon_info.ts";
+import { readDaemonInfo } from "../src/rpc/daemon_info.ts";
 
 interface Row {
   name: string;

@@ -1,10 +1,10 @@
 #!/bin/sh
-# Regenerates src/gen/ from proto/. Needs protoc (Debian: protobuf-compiler).
+# Regenerates src/rpc/gen/ from proto/. Needs protoc (Debian: protobuf-compiler).
 # ts-proto "generic-definitions" emits plain service descriptors with no gRPC
 # import, so the CLI's lean client and the grpc-js server share one file.
 set -eu
 cd "$(dirname "$0")/.."
-out=${1:-src/gen}
+out=${1:-src/rpc/gen}
 rm -rf "$out" && mkdir -p "$out"
 protoc \
   --plugin=protoc-gen-ts_proto=scripts/protoc-gen-ts_proto \

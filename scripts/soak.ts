@@ -6,7 +6,7 @@
 //
 //   deno task soak [--seconds 120] [--workers 4] [--kill-every-ms 1500]
 import { daemonsOf, isAlive, makeTestHome, stopDaemonByPid } from "../tests/helpers/cli.ts";
-import { readDaemonInfo } from "../src/model/daemon_info.ts";
+import { readDaemonInfo } from "../src/rpc/daemon_info.ts";
 import { DatabaseSync } from "node:sqlite";
 
 interface Options {

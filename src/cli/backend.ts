@@ -23,7 +23,7 @@ export interface Backend {
 
 /** Cloud mode inside a project: the organization Stigmer.yaml names (SPEC §4). */
 export async function projectOrganization(): Promise<string | undefined> {
-  const { findProjectFile, readProjectFile } = await import("../model/project.ts");
+  const { findProjectFile, readProjectFile } = await import("../project/project.ts");
   const path = await findProjectFile(Deno.cwd());
   return path ? (await readProjectFile(path)).organization || undefined : undefined;
 }

@@ -2,9 +2,12 @@
 // Ctrl-C detaches; the run goes on in the backend.
 import type { Channel } from "../client/grpc_fetch.ts";
 import { makeClient } from "../client/grpc_fetch.ts";
-import { type ExecutionEvent, ExecutionServiceDefinition } from "../gen/stigmer/v1/execution.ts";
+import {
+  type ExecutionEvent,
+  ExecutionServiceDefinition,
+} from "../rpc/gen/stigmer/v1/execution.ts";
 import { BackendUnavailableError, StigmerError } from "../errors.ts";
-import { GrpcError, Status } from "../client/grpc_status.ts";
+import { GrpcError, Status } from "../rpc/status.ts";
 import { colors, info, writeOut } from "./output.ts";
 
 const TERMINAL = new Set([

@@ -5,9 +5,9 @@
 // a miss. Projects with a program (`main`) are never cached: its output
 // depends on more than its own text.
 import { join, resolve } from "node:path";
-import { expandGlob } from "../model/glob.ts";
-import { findProjectFile, PROJECT_FILE } from "../model/find_project.ts";
-import type { LoadedProject } from "../model/project.ts";
+import { expandGlob } from "../project/glob.ts";
+import { findProjectFile, PROJECT_FILE } from "../project/find_project.ts";
+import type { LoadedProject } from "../project/project.ts";
 import { readEnvironment } from "../config/environment.ts";
 import { ensurePrivateDir, writeFileAtomic } from "../config/secure_fs.ts";
 import { VERSION } from "../version.ts";

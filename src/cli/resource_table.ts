@@ -1,5 +1,5 @@
 // How resources look in tables and documents.
-import type { Resource } from "../gen/stigmer/v1/resource.ts";
+import type { Resource } from "../rpc/gen/stigmer/v1/resource.ts";
 
 export function age(iso: string, now = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));

@@ -1,5 +1,5 @@
 // What a failed call means to the user, and what to do about it.
-import { GrpcError, Status } from "../client/grpc_status.ts";
+import { GrpcError, Status } from "../rpc/status.ts";
 import { BackendUnavailableError, RemoteError, StigmerError, UsageError } from "../errors.ts";
 import type { BackendSelection } from "../config/backend_mode.ts";
 

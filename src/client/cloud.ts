@@ -11,7 +11,7 @@ import {
   type MethodDefinition,
   type ServiceDefinition,
 } from "./grpc_fetch.ts";
-import { GrpcError } from "./grpc_status.ts";
+import { GrpcError } from "../rpc/status.ts";
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 

@@ -8,7 +8,7 @@
 // with exactly one message succeeded; streams are finished by our own services
 // with a terminal message, so a stream cut short is noticed by the caller.
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { GrpcError, Status } from "./grpc_status.ts";
+import { GrpcError, Status } from "../rpc/status.ts";
 
 export interface MessageType<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

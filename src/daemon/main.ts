@@ -4,11 +4,11 @@
 import * as grpc from "@grpc/grpc-js";
 import { dataPaths } from "../config/paths.ts";
 import { ensurePrivateDir, writeFileAtomic } from "../config/secure_fs.ts";
-import { acquireLock, removeDaemonInfo, writeDaemonInfo } from "../model/daemon_info.ts";
+import { acquireLock, removeDaemonInfo, writeDaemonInfo } from "../rpc/daemon_info.ts";
 import { newId } from "../model/ids.ts";
 import { VERSION } from "../version.ts";
-import { type DaemonArgs, DaemonArgsError, parseDaemonArgs } from "./args.ts";
-import { DaemonExit } from "./exit_codes.ts";
+import { type DaemonArgs, DaemonArgsError, parseDaemonArgs } from "../rpc/daemon_args.ts";
+import { DaemonExit } from "../rpc/daemon_exit.ts";
 import { DaemonLog, type Level } from "./log.ts";
 import { ActivityTracker, type Runtime } from "../server/runtime.ts";
 import { localAuthenticator, newSecret } from "../server/auth.ts";

@@ -1,7 +1,7 @@
 // The names a batch of resources refers to, by kind: an agent's skills, MCP
 // servers and environment, a workflow's agents.
 import type { Kind } from "./resource.ts";
-import type { DeclaredResource } from "./manifest.ts";
+import type { DeclaredResource } from "../project/manifest.ts";
 import { workflowAgentRefs } from "./workflow.ts";
 
 export function referencedNames(

@@ -29,7 +29,7 @@
 /** The API version of every manifest. */
 export const API_VERSION = "agentic.stigmer.ai/v1";
 
-// Must match src/model/synth.ts, which parses this output.
+// Must match src/project/synth.ts, which parses this output.
 const SYNTH_BEGIN = "--- stigmer synth begin v1 ---";
 const SYNTH_END = "--- stigmer synth end ---";
 

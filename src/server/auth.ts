@@ -1,7 +1,7 @@
 // The local daemon's authenticator: one shared secret (daemon.token) that only
 // the user can read, presented by every CLI call. A stranger on the port
 // cannot use or impersonate the daemon.
-import { GrpcError, Status } from "../client/grpc_status.ts";
+import { GrpcError, Status } from "../rpc/status.ts";
 import type { Principal } from "./grpc_adapter.ts";
 
 const encoder = new TextEncoder();

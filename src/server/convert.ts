@@ -1,9 +1,9 @@
 // Between the model and the wire: free-form documents travel as JSON text.
-import type { Resource as WireResource } from "../gen/stigmer/v1/resource.ts";
+import type { Resource as WireResource } from "../rpc/gen/stigmer/v1/resource.ts";
 import type {
   Execution as WireExecution,
   ExecutionEvent as WireEvent,
-} from "../gen/stigmer/v1/execution.ts";
+} from "../rpc/gen/stigmer/v1/execution.ts";
 import type { Resource } from "../model/resource.ts";
 import type { Execution, ExecutionEvent } from "../model/execution.ts";
 

@@ -3,7 +3,7 @@
 // services only hold their own logic.
 import type * as grpc from "@grpc/grpc-js";
 import type { MethodDefinition, ServiceDefinition } from "../client/grpc_fetch.ts";
-import { GrpcError, Status } from "../client/grpc_status.ts";
+import { GrpcError, Status } from "../rpc/status.ts";
 import { InvalidInputError, NotFoundError } from "../store/errors.ts";
 import { UsageError, ValidationError } from "../errors.ts";
 

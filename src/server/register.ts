@@ -1,10 +1,10 @@
 // Every service is registered before the server listens (the original
 // Stigmer daemon crashed on "RegisterService after Serve").
 import type * as grpc from "@grpc/grpc-js";
-import { HealthDefinition } from "../gen/grpc/health/v1/health.ts";
-import { DaemonServiceDefinition } from "../gen/stigmer/v1/daemon.ts";
-import { ResourceServiceDefinition } from "../gen/stigmer/v1/resource.ts";
-import { ExecutionServiceDefinition } from "../gen/stigmer/v1/execution.ts";
+import { HealthDefinition } from "../rpc/gen/grpc/health/v1/health.ts";
+import { DaemonServiceDefinition } from "../rpc/gen/stigmer/v1/daemon.ts";
+import { ResourceServiceDefinition } from "../rpc/gen/stigmer/v1/resource.ts";
+import { ExecutionServiceDefinition } from "../rpc/gen/stigmer/v1/execution.ts";
 import { addService, type Principal, type ServerHooks } from "./grpc_adapter.ts";
 import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";

@@ -4,7 +4,7 @@
 // removed from the file stops working at once, without a restart.
 import { createHash } from "node:crypto";
 import { parse, stringify } from "yaml";
-import { GrpcError, Status } from "../client/grpc_status.ts";
+import { GrpcError, Status } from "../rpc/status.ts";
 import { readTextIfExists, writeFileAtomic } from "../config/secure_fs.ts";
 import { StigmerError, UsageError } from "../errors.ts";
 import { bearerToken, constantTimeEqual } from "./auth.ts";

@@ -1,8 +1,8 @@
 // A shared server (`stigmer server run`) refuses stdio MCP servers unless it was
 // started with --allow-local-processes (SPEC §13): the run fails saying so.
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
-import { ExecutionServiceDefinition } from "../../src/gen/stigmer/v1/execution.ts";
+import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
+import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { assertIncludes, waitUntil } from "../executions/helpers.ts";
 import { createToken, startServer } from "../cloud/server_process.ts";

@@ -2,10 +2,10 @@
 // execution services, called over TLS against a real `stigmer server run`
 // with tokens from its tokens file, on the embedded SQLite store.
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { GrpcError, Status } from "../../src/client/grpc_status.ts";
-import { ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
-import { ExecutionServiceDefinition } from "../../src/gen/stigmer/v1/execution.ts";
-import { DaemonServiceDefinition } from "../../src/gen/stigmer/v1/daemon.ts";
+import { GrpcError, Status } from "../../src/rpc/status.ts";
+import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
+import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
+import { DaemonServiceDefinition } from "../../src/rpc/gen/stigmer/v1/daemon.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { makeTestCerts } from "./tls_certs.ts";
 import { createToken, startServer } from "./server_process.ts";

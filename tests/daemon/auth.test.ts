@@ -3,10 +3,10 @@
 import { makeTestHome, withHome } from "../helpers/cli.ts";
 import { assertEquals, assertRejects } from "../helpers/assert.ts";
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { GrpcError, Status } from "../../src/client/grpc_status.ts";
-import { DaemonServiceDefinition } from "../../src/gen/stigmer/v1/daemon.ts";
-import { HealthDefinition } from "../../src/gen/grpc/health/v1/health.ts";
-import { ResourceServiceDefinition } from "../../src/gen/stigmer/v1/resource.ts";
+import { GrpcError, Status } from "../../src/rpc/status.ts";
+import { DaemonServiceDefinition } from "../../src/rpc/gen/stigmer/v1/daemon.ts";
+import { HealthDefinition } from "../../src/rpc/gen/grpc/health/v1/health.ts";
+import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
 import { assertExit, daemonInfo, spawnDaemon } from "./helpers.ts";
 
 /** Every kind of call a stranger could try, each refused before any handler runs. */

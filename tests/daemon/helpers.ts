@@ -1,6 +1,6 @@
 // What the daemon tests share: a home with a chosen config, the command that
 // auto-starts, waiting without fixed sleeps, and reading what the daemon wrote.
-import { type DaemonInfo, readDaemonInfo } from "../../src/model/daemon_info.ts";
+import { type DaemonInfo, readDaemonInfo } from "../../src/rpc/daemon_info.ts";
 import { daemonCommandLine } from "../../src/client/daemon/command_line.ts";
 import { type CliResult, MAIN, type TestHome } from "../helpers/cli.ts";
 import { assertEquals } from "../helpers/assert.ts";

@@ -3,7 +3,7 @@
 // real processes in a temporary STIGMER_HOME.
 import { daemonsOf, isAlive, MAIN, scriptArgs, withHome } from "../helpers/cli.ts";
 import { assert, assertEquals, assertMatch, assertNotEquals } from "../helpers/assert.ts";
-import { isLockHeld } from "../../src/model/daemon_info.ts";
+import { isLockHeld } from "../../src/rpc/daemon_info.ts";
 import { VERSION } from "../../src/version.ts";
 import { assertExit, AUTO_START, configYaml, daemonInfo, startedPid, waitFor } from "./helpers.ts";
 

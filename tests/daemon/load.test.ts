@@ -7,7 +7,7 @@
 import { CONFIG, isAlive, REPO, withHome } from "../helpers/cli.ts";
 import { assert, assertEquals, assertNotEquals } from "../helpers/assert.ts";
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { DaemonServiceDefinition } from "../../src/gen/stigmer/v1/daemon.ts";
+import { DaemonServiceDefinition } from "../../src/rpc/gen/stigmer/v1/daemon.ts";
 import { assertExit, AUTO_START, daemonInfo, spawnDaemon, waitFor } from "./helpers.ts";
 
 const CONNECTIONS = 20;

@@ -16,10 +16,10 @@
 //                  the server drained busy connections (src/server/listen.ts).
 import * as grpc from "@grpc/grpc-js";
 import http2 from "node:http2";
-import { readDaemonInfo } from "../../src/model/daemon_info.ts";
+import { readDaemonInfo } from "../../src/rpc/daemon_info.ts";
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { DaemonServiceDefinition } from "../../src/gen/stigmer/v1/daemon.ts";
-import { HealthDefinition } from "../../src/gen/grpc/health/v1/health.ts";
+import { DaemonServiceDefinition } from "../../src/rpc/gen/stigmer/v1/daemon.ts";
+import { HealthDefinition } from "../../src/rpc/gen/grpc/health/v1/health.ts";
 
 const [dataDir, connArg = "20", callArg = "50", roundArg = "3", mode = "abort", client = "fetch"] =
   Deno.args;

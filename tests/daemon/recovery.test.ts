@@ -4,9 +4,9 @@
 // and a daemon of another version.
 import { daemonsOf, isAlive, withHome } from "../helpers/cli.ts";
 import { assert, assertEquals, assertMatch, assertNotEquals } from "../helpers/assert.ts";
-import { writeDaemonInfo } from "../../src/model/daemon_info.ts";
+import { writeDaemonInfo } from "../../src/rpc/daemon_info.ts";
 import { VERSION } from "../../src/version.ts";
-import { DaemonExit } from "../../src/daemon/exit_codes.ts";
+import { DaemonExit } from "../../src/rpc/daemon_exit.ts";
 import {
   assertExit,
   AUTO_START,

@@ -3,7 +3,7 @@
 // is started from the binary itself, from source, and from a URL.
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { daemonCommandLine } from "../../src/client/daemon/command_line.ts";
-import type { DaemonArgs } from "../../src/daemon/args.ts";
+import type { DaemonArgs } from "../../src/rpc/daemon_args.ts";
 import { isCompiled } from "../../src/cli/commands/version.ts";
 
 const args: DaemonArgs = {

@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertMatch, assertNotEquals } from "../helpers/assert.ts";
 import { MAIN } from "../helpers/cli.ts";
 import { daemonCommandLine } from "../../src/client/daemon/command_line.ts";
-import { readDaemonInfo } from "../../src/model/daemon_info.ts";
+import { readDaemonInfo } from "../../src/rpc/daemon_info.ts";
 import { VERSION } from "../../src/version.ts";
 import {
   alive,

@@ -3,9 +3,9 @@
 // (a fake LLM, a fake API).
 import { type CliResult, makeTestHome, type TestHome } from "../helpers/cli.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { readDaemonInfo } from "../../src/model/daemon_info.ts";
+import { readDaemonInfo } from "../../src/rpc/daemon_info.ts";
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
-import { ExecutionServiceDefinition } from "../../src/gen/stigmer/v1/execution.ts";
+import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
 import { lastUser, type ScriptedModel, startScriptedModel } from "../helpers/scripted_model.ts";
 
 export const LOCAL_ENDPOINT = 'endpoint: "127.0.0.1:0"';

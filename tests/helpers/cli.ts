@@ -1,7 +1,7 @@
 // Runs the real CLI as a separate process, the way users do, against a
 // temporary STIGMER_HOME whose daemon listens on a free loopback port. Every
 // daemon a test starts is stopped by its pid before the test ends.
-import { readDaemonInfo } from "../../src/model/daemon_info.ts";
+import { readDaemonInfo } from "../../src/rpc/daemon_info.ts";
 
 export const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 export const MAIN = `${REPO}/main.ts`;

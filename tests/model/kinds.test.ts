@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { formatDiagnostic } from "../../src/errors.ts";
 import { validateManifest, workflowAgentRefs } from "../../src/model/kinds.ts";
-import { parseManifests } from "../../src/model/manifest.ts";
+import { parseManifests } from "../../src/project/manifest.ts";
 
 const HEAD = "apiVersion: agentic.stigmer.ai/v1\n";
 

@@ -1,4 +1,4 @@
-// src/gen must match proto/. The hash check runs everywhere; the full
+// src/rpc/gen must match proto/. The hash check runs everywhere; the full
 // regeneration runs where protoc is installed (CI installs it).
 import { assertEquals } from "../helpers/assert.ts";
 import { REPO } from "../helpers/cli.ts";
@@ -22,7 +22,7 @@ function hasProtoc(): boolean {
   }
 }
 
-Deno.test("src/gen was generated from the current proto/ files", async () => {
+Deno.test("src/rpc/gen was generated from the current proto/ files", async () => {
   const files = (await protoFiles(`${REPO}/proto`)).sort();
   // Same order as the generator script: `find proto -name '*.proto' | sort`.
   const rel = files.map((f) => f.slice(REPO.length + 1)).sort();
@@ -35,12 +35,12 @@ Deno.test("src/gen was generated from the current proto/ files", async () => {
   }
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
   const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-  const recorded = Deno.readTextFileSync(`${REPO}/src/gen/PROTO_SHA256`).trim();
+  const recorded = Deno.readTextFileSync(`${REPO}/src/rpc/gen/PROTO_SHA256`).trim();
   assertEquals(hex, recorded, "proto/ changed: run `deno task proto`");
 });
 
 Deno.test({
-  name: "regenerating src/gen from proto/ changes nothing",
+  name: "regenerating src/rpc/gen from proto/ changes nothing",
   ignore: !hasProtoc(),
   fn: async () => {
     const out = await Deno.makeTempDir({ prefix: "stigmer-gen-" });
@@ -52,12 +52,12 @@ Deno.test({
         stderr: "piped",
       }).output();
       assertEquals(result.code, 0, new TextDecoder().decode(result.stderr));
-      const diff = await new Deno.Command("diff", { args: ["-r", out, `${REPO}/src/gen`] })
+      const diff = await new Deno.Command("diff", { args: ["-r", out, `${REPO}/src/rpc/gen`] })
         .output();
       assertEquals(
         new TextDecoder().decode(diff.stdout),
         "",
-        "src/gen is stale: run `deno task proto`",
+        "src/rpc/gen is stale: run `deno task proto`",
       );
     } finally {
       await Deno.remove(out, { recursive: true });

@@ -10,7 +10,7 @@ import {
   tableRows,
   withResourceHome,
 } from "./helpers.ts";
-import { readDaemonInfo } from "../../src/model/daemon_info.ts";
+import { readDaemonInfo } from "../../src/rpc/daemon_info.ts";
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const start = performance.now();

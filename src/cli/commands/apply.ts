@@ -2,17 +2,17 @@
 // batch to the backend, which checks references and applies it atomically.
 // The loader and validator (YAML, zod) are imported only when the project
 // changed since the last apply: see project_cache.ts.
-import type { LoadedProject } from "../../model/project.ts";
-import type { DeclaredResource } from "../../model/manifest.ts";
+import type { LoadedProject } from "../../project/project.ts";
+import type { DeclaredResource } from "../../project/manifest.ts";
 import type { Kind } from "../../model/resource.ts";
 import { type CheckedProject, readCachedProject, writeCachedProject } from "../project_cache.ts";
 import { type Diagnostic, formatDiagnostic, UsageError, ValidationError } from "../../errors.ts";
 import { connectBackend } from "../backend.ts";
 import { withBackend } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
-import { ResourceServiceDefinition } from "../../gen/stigmer/v1/resource.ts";
+import { ResourceServiceDefinition } from "../../rpc/gen/stigmer/v1/resource.ts";
 import { colors, formatTable, info, printJson, success, warn, writeOut } from "../output.ts";
-import { displayPath } from "../../model/paths.ts";
+import { displayPath } from "../../project/paths.ts";
 
 export interface ApplyOptions {
   dir?: string;
@@ -37,7 +37,7 @@ function describeSource(project: LoadedProject): string {
  * to resolve.
  */
 async function localCheck(resources: DeclaredResource[]): Promise<string[]> {
-  const { checkBatch } = await import("../../model/project.ts");
+  const { checkBatch } = await import("../../project/project.ts");
   const { referencedNames } = await import("../../model/references.ts");
   const everything: Partial<Record<Kind, Set<string>>> = Object.fromEntries(
     referencedNames(resources),
@@ -59,7 +59,7 @@ async function relocate(
   diagnostic: Diagnostic,
   resources: DeclaredResource[],
 ): Promise<Diagnostic> {
-  const { locateIn } = await import("../../model/manifest.ts");
+  const { locateIn } = await import("../../project/manifest.ts");
   const { parseKeyPath } = await import("../../model/problems.ts");
   const resource = resources.find((r) =>
     displayPath(r.source.file, Deno.cwd()) === diagnostic.file &&
@@ -74,7 +74,7 @@ async function loadChecked(opts: ApplyOptions): Promise<CheckedProject> {
   const cacheable = !opts.file?.length;
   const cached = cacheable ? await readCachedProject(opts.dir) : undefined;
   if (cached) return cached;
-  const { loadProject } = await import("../../model/project.ts");
+  const { loadProject } = await import("../../project/project.ts");
   const files: Record<string, string> = {};
   const project = await loadProject({
     dir: opts.dir,

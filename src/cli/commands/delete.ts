@@ -2,7 +2,7 @@ import { parseKind } from "../../model/kind_names.ts";
 import { connectBackend } from "../backend.ts";
 import { withBackend } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
-import { ResourceServiceDefinition } from "../../gen/stigmer/v1/resource.ts";
+import { ResourceServiceDefinition } from "../../rpc/gen/stigmer/v1/resource.ts";
 import { success } from "../output.ts";
 
 export async function deleteResource(

@@ -4,7 +4,7 @@ import { UsageError } from "../../errors.ts";
 import { connectBackend } from "../backend.ts";
 import { withBackend } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
-import { type Resource, ResourceServiceDefinition } from "../../gen/stigmer/v1/resource.ts";
+import { type Resource, ResourceServiceDefinition } from "../../rpc/gen/stigmer/v1/resource.ts";
 import { formatTable, info, printJson, writeOut } from "../output.ts";
 import { age, resourceDocument } from "../resource_table.ts";
 

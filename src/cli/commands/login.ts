@@ -9,7 +9,7 @@ import { homePaths } from "../../config/paths.ts";
 import { ensurePrivateDir } from "../../config/secure_fs.ts";
 import { setConfigValue } from "../../config/edit.ts";
 import { StigmerError, UsageError } from "../../errors.ts";
-import { GrpcError, Status } from "../../client/grpc_status.ts";
+import { GrpcError, Status } from "../../rpc/status.ts";
 import { info, success, warn } from "../output.ts";
 
 export interface LoginOptions {
@@ -51,7 +51,7 @@ export async function login(opts: LoginOptions): Promise<void> {
   const token = await readToken(opts, env.token);
 
   const { makeClient } = await import("../../client/grpc_fetch.ts");
-  const { DaemonServiceDefinition } = await import("../../gen/stigmer/v1/daemon.ts");
+  const { DaemonServiceDefinition } = await import("../../rpc/gen/stigmer/v1/daemon.ts");
   const channel = openCloudChannel({ endpoint: url, token, insecure, caFile });
   let orgs: string[];
   try {

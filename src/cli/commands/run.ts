@@ -3,7 +3,7 @@ import { UsageError } from "../../errors.ts";
 import { connectBackend } from "../backend.ts";
 import { explain, withBackend } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
-import { ExecutionServiceDefinition } from "../../gen/stigmer/v1/execution.ts";
+import { ExecutionServiceDefinition } from "../../rpc/gen/stigmer/v1/execution.ts";
 import { follow } from "../follow.ts";
 import { colors, info, printJson, success, writeOut } from "../output.ts";
 

@@ -3,7 +3,7 @@
 //  - compiled by `deno compile`: the binary itself, which carries its permissions;
 //  - from source or a URL: `deno run` of the same main module and config, with
 //    the daemon's own narrow permissions.
-import { type DaemonArgs, daemonArgv } from "../../daemon/args.ts";
+import { type DaemonArgs, daemonArgv } from "../../rpc/daemon_args.ts";
 import { denoCacheDir } from "../../config/environment.ts";
 import { MCP_INHERITED_ENV } from "../../mcp/inherited_env.ts";
 

@@ -8,9 +8,9 @@ import {
   isLockHeld,
   readDaemonInfo,
   removeDaemonInfo,
-} from "../../model/daemon_info.ts";
+} from "../../rpc/daemon_info.ts";
 import { Channel, makeClient } from "../grpc_fetch.ts";
-import { DaemonServiceDefinition, type HelloResponse } from "../../gen/stigmer/v1/daemon.ts";
+import { DaemonServiceDefinition, type HelloResponse } from "../../rpc/gen/stigmer/v1/daemon.ts";
 import { VERSION } from "../../version.ts";
 
 export interface LiveDaemon {

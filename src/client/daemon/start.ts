@@ -4,11 +4,11 @@
 import type { LocalBackendConfig } from "../../config/config.ts";
 import { type DataPaths, dataPaths, homePaths } from "../../config/paths.ts";
 import { readEnvironment } from "../../config/environment.ts";
-import { readDaemonInfo } from "../../model/daemon_info.ts";
+import { readDaemonInfo } from "../../rpc/daemon_info.ts";
 import { BackendUnavailableError } from "../../errors.ts";
 import { ensurePrivateDir } from "../../config/secure_fs.ts";
-import { DaemonExit } from "../../daemon/exit_codes.ts";
-import type { DaemonArgs } from "../../daemon/args.ts";
+import { DaemonExit } from "../../rpc/daemon_exit.ts";
+import type { DaemonArgs } from "../../rpc/daemon_args.ts";
 import { tailLines } from "../../daemon/log.ts";
 import { currentLaunchContext, daemonCommandLine } from "./command_line.ts";
 import { type LiveDaemon, probe } from "./probe.ts";

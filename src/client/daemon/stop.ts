@@ -1,9 +1,9 @@
 // Stopping the daemon: ask politely (Shutdown RPC), then SIGTERM, then SIGKILL,
 // and only ever signal a process proven to be our daemon (SPEC §6).
 import type { DataPaths } from "../../config/paths.ts";
-import { isLockHeld, readDaemonInfo, removeDaemonInfo } from "../../model/daemon_info.ts";
+import { isLockHeld, readDaemonInfo, removeDaemonInfo } from "../../rpc/daemon_info.ts";
 import { makeClient } from "../grpc_fetch.ts";
-import { DaemonServiceDefinition } from "../../gen/stigmer/v1/daemon.ts";
+import { DaemonServiceDefinition } from "../../rpc/gen/stigmer/v1/daemon.ts";
 import { StigmerError } from "../../errors.ts";
 import { probe } from "./probe.ts";
 

@@ -30,7 +30,7 @@ export interface SecretSource {
   all(org: string): Promise<Record<string, string>>;
 }
 import { guardedFetch } from "./net_guard.ts";
-import { GrpcError, Status } from "../../client/grpc_status.ts";
+import { GrpcError, Status } from "../../rpc/status.ts";
 
 type Listener = (event: ExecutionEvent) => void;
 

@@ -1,9 +1,9 @@
 // DaemonService: who is serving (Hello), how it is doing (Status), and a
 // polite way to stop it (Shutdown).
-import type { DaemonServiceDefinition } from "../../gen/stigmer/v1/daemon.ts";
+import type { DaemonServiceDefinition } from "../../rpc/gen/stigmer/v1/daemon.ts";
 import type { Handlers } from "../grpc_adapter.ts";
 import type { Runtime } from "../runtime.ts";
-import { GrpcError, Status } from "../../client/grpc_status.ts";
+import { GrpcError, Status } from "../../rpc/status.ts";
 
 export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceDefinition> {
   return {

@@ -1,9 +1,9 @@
 // ExecutionService: start, inspect, follow and cancel runs in the manager.
-import type { ExecutionServiceDefinition } from "../../gen/stigmer/v1/execution.ts";
+import type { ExecutionServiceDefinition } from "../../rpc/gen/stigmer/v1/execution.ts";
 import type { Handlers } from "../grpc_adapter.ts";
 import type { ResourceStore } from "../../store/store.ts";
 import type { ExecutionManager } from "../executions/manager.ts";
-import { GrpcError, Status } from "../../client/grpc_status.ts";
+import { GrpcError, Status } from "../../rpc/status.ts";
 import { eventToWire, executionToWire } from "../convert.ts";
 import { requireOrg } from "./org_access.ts";
 

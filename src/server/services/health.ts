@@ -3,9 +3,9 @@
 import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   type HealthDefinition,
-} from "../../gen/grpc/health/v1/health.ts";
+} from "../../rpc/gen/grpc/health/v1/health.ts";
 import type { Handlers } from "../grpc_adapter.ts";
-import { GrpcError, Status } from "../../client/grpc_status.ts";
+import { GrpcError, Status } from "../../rpc/status.ts";
 
 export function healthHandlers(state: { serving: boolean }): Handlers<typeof HealthDefinition> {
   const status = () => ({

@@ -1,5 +1,5 @@
 // Every request names its organization; the caller's token decides if it may.
-import { GrpcError, Status } from "../../client/grpc_status.ts";
+import { GrpcError, Status } from "../../rpc/status.ts";
 import type { Principal } from "../grpc_adapter.ts";
 
 export function requireOrg(principal: Principal, org: string): string {

@@ -1,12 +1,16 @@
 // ResourceService: validates what the CLI sends (the server never trusts its
 // clients), checks references against the batch and the store, and applies
 // the batch in one transaction.
-import type { ResourceServiceDefinition } from "../../gen/stigmer/v1/resource.ts";
+import type { ResourceServiceDefinition } from "../../rpc/gen/stigmer/v1/resource.ts";
 import type { Handlers } from "../grpc_adapter.ts";
 import type { ResourceStore } from "../../store/store.ts";
-import { GrpcError, Status } from "../../client/grpc_status.ts";
-import { type DeclaredResource, manifestFromValue, toResourceInput } from "../../model/manifest.ts";
-import { checkBatch, type KnownNames } from "../../model/project.ts";
+import { GrpcError, Status } from "../../rpc/status.ts";
+import {
+  type DeclaredResource,
+  manifestFromValue,
+  toResourceInput,
+} from "../../project/manifest.ts";
+import { checkBatch, type KnownNames } from "../../project/project.ts";
 import { referencedNames } from "../../model/references.ts";
 import { API_VERSION, type Kind } from "../../model/resource.ts";
 import type { Diagnostic } from "../../errors.ts";

@@ -3,7 +3,7 @@
 // PostgreSQL, which several server processes can share.
 import { dataPaths } from "../../config/paths.ts";
 import { ensurePrivateDir } from "../../config/secure_fs.ts";
-import { tryLock } from "../../model/daemon_info.ts";
+import { tryLock } from "../../rpc/daemon_info.ts";
 import { StigmerError } from "../../errors.ts";
 import type { ResourceStore } from "../../store/store.ts";
 

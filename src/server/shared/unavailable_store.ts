@@ -1,6 +1,6 @@
 // A store whose database is out of reach answers UNAVAILABLE (try again
 // later), not INTERNAL: the request was fine and nothing was written.
-import { GrpcError, Status } from "../../client/grpc_status.ts";
+import { GrpcError, Status } from "../../rpc/status.ts";
 import { StoreUnavailableError } from "../../store/postgres_errors.ts";
 import type { ResourceStore } from "../../store/store.ts";
 

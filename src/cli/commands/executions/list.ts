@@ -1,7 +1,7 @@
 import { connectBackend } from "../../backend.ts";
 import { withBackend } from "../../rpc_errors.ts";
 import { makeClient } from "../../../client/grpc_fetch.ts";
-import { ExecutionServiceDefinition } from "../../../gen/stigmer/v1/execution.ts";
+import { ExecutionServiceDefinition } from "../../../rpc/gen/stigmer/v1/execution.ts";
 import { formatTable, info, printJson, writeOut } from "../../output.ts";
 import { age } from "../../resource_table.ts";
 

@@ -1,6 +1,6 @@
 import { probe } from "../../../client/daemon/probe.ts";
 import { makeClient } from "../../../client/grpc_fetch.ts";
-import { DaemonServiceDefinition } from "../../../gen/stigmer/v1/daemon.ts";
+import { DaemonServiceDefinition } from "../../../rpc/gen/stigmer/v1/daemon.ts";
 import { formatDuration } from "../../../config/duration.ts";
 import { printJson, writeOut } from "../../output.ts";
 import { localDaemon } from "./shared.ts";

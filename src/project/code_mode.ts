@@ -11,7 +11,7 @@ import { type Diagnostic, StigmerError, ValidationError } from "../errors.ts";
 import { type DeclaredResource, inlineSkillFiles, manifestFromValue } from "./manifest.ts";
 import { displayPath, isInside, realPathInside } from "./paths.ts";
 import { parseSynthOutput } from "./synth.ts";
-import { formatSize, MAX_MANIFEST_BYTES } from "./yaml_source.ts";
+import { formatSize, MAX_MANIFEST_BYTES } from "../model/yaml_source.ts";
 
 /** What a program imports to get the SDK. */
 export const SDK_SPECIFIER = "@stigmer/sdk";

@@ -3,13 +3,13 @@
 import { dirname, extname, join, resolve } from "node:path";
 import { z } from "zod";
 import { type Diagnostic, UsageError, ValidationError } from "../errors.ts";
-import type { Kind } from "./resource.ts";
+import type { Kind } from "../model/resource.ts";
 import { type CodeModeOptions, runCodeMode } from "./code_mode.ts";
 import { expandGlob, hasWildcards } from "./glob.ts";
 import { findProjectFile, PROJECT_FILE } from "./find_project.ts";
 
 export { findProjectFile, PROJECT_FILE };
-import { workflowAgentRefPaths } from "./kinds.ts";
+import { workflowAgentRefPaths } from "../model/kinds.ts";
 import {
   type DeclaredResource,
   diagnosticAt,
@@ -18,9 +18,9 @@ import {
   readManifestFile,
 } from "./manifest.ts";
 import { displayPath, isInside, realPathInside, unsafeRelativePath } from "./paths.ts";
-import { isPlainObject, type KeyPath, strictObject, zodProblems } from "./problems.ts";
-import { slugify } from "./slug.ts";
-import { parseYamlDocuments, problemsToDiagnostics } from "./yaml_source.ts";
+import { isPlainObject, type KeyPath, strictObject, zodProblems } from "../model/problems.ts";
+import { slugify } from "../model/slug.ts";
+import { parseYamlDocuments, problemsToDiagnostics } from "../model/yaml_source.ts";
 
 export const DEFAULT_RESOURCES = ["stigmer/**/*.yaml"];
 

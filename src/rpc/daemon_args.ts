@@ -1,7 +1,7 @@
 // The hidden daemon command's arguments. The CLI that spawns the daemon passes
 // everything on the command line, so the daemon reads no config file and needs
 // no permission outside its data directory.
-import { DaemonExit } from "./exit_codes.ts";
+import { DaemonExit } from "./daemon_exit.ts";
 
 export interface DaemonArgs {
   dataDir: string;

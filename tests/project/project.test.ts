@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatDiagnostic, UsageError } from "../../src/errors.ts";
-import { expandGlob, matchSegments, segments } from "../../src/model/glob.ts";
-import { parseManifests } from "../../src/model/manifest.ts";
+import { expandGlob, matchSegments, segments } from "../../src/project/glob.ts";
+import { parseManifests } from "../../src/project/manifest.ts";
 import {
   checkBatch,
   findProjectFile,
   loadProject,
   validateBatch,
-} from "../../src/model/project.ts";
+} from "../../src/project/project.ts";
 import { AGENT, agentYaml, validationError, withProject } from "./helpers.ts";
 
 const SKILL = `apiVersion: agentic.stigmer.ai/v1

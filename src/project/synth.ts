@@ -1,7 +1,7 @@
 // Reads back what a code-mode program printed with the SDK's synth(): JSON
 // between two marker lines, so the program's own console output cannot confuse it.
 import { StigmerError } from "../errors.ts";
-import { isPlainObject } from "./problems.ts";
+import { isPlainObject } from "../model/problems.ts";
 
 // Must match src/sdk/mod.ts (which cannot import this file: it ships alone).
 export const SYNTH_BEGIN = "--- stigmer synth begin v1 ---";

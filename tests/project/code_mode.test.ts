@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatDiagnostic, StigmerError } from "../../src/errors.ts";
-import { installSdk, runCodeMode, SDK_PATH, stripJsonComments } from "../../src/model/code_mode.ts";
-import { loadProject } from "../../src/model/project.ts";
-import { parseSynthOutput, SYNTH_BEGIN, SYNTH_END } from "../../src/model/synth.ts";
+import {
+  installSdk,
+  runCodeMode,
+  SDK_PATH,
+  stripJsonComments,
+} from "../../src/project/code_mode.ts";
+import { loadProject } from "../../src/project/project.ts";
+import { parseSynthOutput, SYNTH_BEGIN, SYNTH_END } from "../../src/project/synth.ts";
 import { AGENT, validationError, withProject } from "./helpers.ts";
 
 const MAIN =

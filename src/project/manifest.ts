@@ -2,9 +2,9 @@
 // problem in every document (not just the first).
 import { dirname } from "node:path";
 import type { Diagnostic } from "../errors.ts";
-import type { JsonObject, Kind, ResourceInput } from "./resource.ts";
-import { validateManifest } from "./kinds.ts";
-import { formatKeyPath, type KeyPath, type Problem } from "./problems.ts";
+import type { JsonObject, Kind, ResourceInput } from "../model/resource.ts";
+import { validateManifest } from "../model/kinds.ts";
+import { formatKeyPath, type KeyPath, type Problem } from "../model/problems.ts";
 import { displayPath, realPathInside } from "./paths.ts";
 import {
   MAX_MANIFEST_BYTES,
@@ -12,7 +12,7 @@ import {
   type Position,
   problemsToDiagnostics,
   tooLargeDiagnostic,
-} from "./yaml_source.ts";
+} from "../model/yaml_source.ts";
 
 /** A resource as a manifest or a program declares it, with where it was declared. */
 export interface DeclaredResource {

@@ -6,7 +6,7 @@ import {
   parseManifests,
   readManifestFile,
   toResourceInput,
-} from "../../src/model/manifest.ts";
+} from "../../src/project/manifest.ts";
 import { MAX_MANIFEST_BYTES } from "../../src/model/yaml_source.ts";
 import { AGENT, agentYaml, withProject } from "./helpers.ts";
 
