@@ -29,8 +29,52 @@ function short(json: string, max = 120): string {
   return json.length > max ? `${json.slice(0, max - 1)}…` : json;
 }
 
+/** An event as --json prints it: `data` a JSON value, never a JSON string (SPEC §9). */
+export function eventJson(event: ExecutionEvent): Record<string, unknown> {
+  const { dataJson, ...rest } = event;
+  let data: unknown = null;
+  if (dataJson) {
+    try {
+      data = JSON.parse(dataJson);
+    } catch {
+      data = dataJson;
+    }
+  }
+  return { ...rest, data };
+}
+
+function eventData(event: ExecutionEvent): Record<string, unknown> {
+  const data = eventJson(event).data;
+  return data !== null && typeof data === "object" ? data as Record<string, unknown> : {};
+}
+
+/** Streamed agent text is written as it comes; a line ends before anything else. */
+const streamed = { open: "" };
+
+function endStreamedLine(): void {
+  if (streamed.open) {
+    Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+    streamed.open = "";
+  }
+}
+
 function printEvent(event: ExecutionEvent): void {
   const c = colors();
+  if (event.type === "agent.message" && eventData(event).delta === true) {
+    if (streamed.open !== event.task) {
+      endStreamedLine();
+      Deno.stderr.writeSync(new TextEncoder().encode(`${c.cyan("agent")} ${event.task}: `));
+      streamed.open = event.task;
+    }
+    Deno.stderr.writeSync(new TextEncoder().encode(event.message));
+    return;
+  }
+  if (event.type === "agent.message" && streamed.open === event.task) {
+    // The whole message after its deltas: already on screen.
+    endStreamedLine();
+    return;
+  }
+  endStreamedLine();
   switch (event.type) {
     case "task.started":
       return info(c.dim(`→ ${event.task}`));
@@ -47,6 +91,10 @@ function printEvent(event: ExecutionEvent): void {
     }
     case "agent.message":
       return info(`${c.cyan("agent")} ${event.task}: ${event.message}`);
+    case "tool.call.completed":
+      return info(`  ${c.green("⚙")} ${event.message}`);
+    case "tool.call.failed":
+      return info(`  ${c.red("⚙")} ${event.message}`);
     case "log":
       return info(c.dim(event.message));
     case "execution.started":
@@ -73,7 +121,7 @@ export async function follow(
       { signal: controller.signal },
     );
     for await (const event of stream) {
-      if (options.json) writeOut(JSON.stringify(event));
+      if (options.json) writeOut(JSON.stringify(eventJson(event)));
       else printEvent(event);
       if (event.type === "task.completed") result.tasksCompleted++;
       if (event.type === "task.failed") {

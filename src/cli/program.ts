@@ -208,6 +208,12 @@ const run = buildCommand<RunFlags, [string]>({
         brief: "the message for an agent",
         placeholder: "message",
       },
+      session: {
+        kind: "parsed",
+        ...text,
+        brief: "continue this agent conversation (created when new)",
+        placeholder: "name",
+      },
       follow: {
         kind: "boolean",
         default: true,
@@ -217,7 +223,7 @@ const run = buildCommand<RunFlags, [string]>({
       org,
       autoStart,
     },
-    aliases: { i: "input", m: "message" },
+    aliases: { i: "input", m: "message", s: "session" },
     positional: {
       kind: "tuple",
       parameters: [{
@@ -372,6 +378,11 @@ const server = buildRouteMap({
           insecure: {
             ...flag,
             brief: "serve plaintext (only behind a proxy that does TLS)",
+          },
+          allowLocalProcesses: {
+            ...flag,
+            brief:
+              "let tenants' agents and workflows start local programs (stdio MCP servers, run)",
           },
           logLevel: {
             kind: "parsed",
@@ -611,6 +622,80 @@ const completions = buildCommand<None, [string]>({
   docs: { brief: "print a shell completion script" },
 });
 
+const secretName = {
+  kind: "tuple",
+  parameters: [{
+    parse: String,
+    brief: "secret name, used as ${secrets.NAME}",
+    placeholder: "name",
+  }],
+} as const;
+
+const secret = buildRouteMap({
+  routes: {
+    set: buildCommand<{ fromStdin?: boolean }, [string]>({
+      loader: reported(async () => {
+        const { secretSet } = await import("./commands/secret.ts");
+        return (opts: { fromStdin?: boolean }, name: string) => secretSet({ name, ...opts });
+      }),
+      parameters: {
+        flags: { fromStdin: { ...flag, brief: "read the value from stdin" } },
+        positional: secretName,
+      },
+      docs: { brief: "set a secret (value from a hidden prompt or stdin)" },
+    }),
+    list: buildCommand<Json, []>({
+      loader: reported(async () => (await import("./commands/secret.ts")).secretList),
+      parameters: { flags: { json } },
+      docs: { brief: "list secret names and dates (never values)" },
+    }),
+    delete: buildCommand<None, [string]>({
+      loader: reported(async () => {
+        const { secretDelete } = await import("./commands/secret.ts");
+        return (_: None, name: string) => secretDelete({ name });
+      }),
+      parameters: { positional: secretName },
+      docs: { brief: "delete a secret" },
+    }),
+  },
+  docs: { brief: "secrets used at run time (values never printed)" },
+});
+
+const sessionName = {
+  kind: "tuple",
+  parameters: [{ parse: String, brief: "session name", placeholder: "name" }],
+} as const;
+
+const sessions = buildRouteMap({
+  routes: {
+    list: buildCommand<Json, []>({
+      loader: reported(async () => (await import("./commands/sessions.ts")).sessionsList),
+      parameters: { flags: { json } },
+      docs: { brief: "list sessions" },
+    }),
+    get: buildCommand<Json, [string]>({
+      loader: reported(async () => {
+        const { sessionsGet } = await import("./commands/sessions.ts");
+        return (opts: Json, name: string) => sessionsGet({ name, ...opts });
+      }),
+      parameters: {
+        flags: { json: { ...json, brief: "print JSON (the messages as recorded)" } },
+        positional: sessionName,
+      },
+      docs: { brief: "print a session's transcript" },
+    }),
+    delete: buildCommand<None, [string]>({
+      loader: reported(async () => {
+        const { sessionsDelete } = await import("./commands/sessions.ts");
+        return (_: None, name: string) => sessionsDelete({ name });
+      }),
+      parameters: { positional: sessionName },
+      docs: { brief: "delete a session" },
+    }),
+  },
+  docs: { brief: "agent conversations continued with run --session" },
+});
+
 const root = buildRouteMap({
   routes: {
     apply,
@@ -618,6 +703,8 @@ const root = buildRouteMap({
     delete: deleteCommand,
     run,
     executions,
+    sessions,
+    secret,
     server,
     init,
     login,
@@ -628,7 +715,7 @@ const root = buildRouteMap({
     version: versionCommand,
     completions,
   },
-  aliases: { execution: "executions", ex: "executions" },
+  aliases: { execution: "executions", ex: "executions", session: "sessions", secrets: "secret" },
   docs: {
     brief: "Declare agents and workflows, deploy them, run them. Local first.",
     fullDescription: [

@@ -20,6 +20,7 @@ export interface LlmConfig {
   model: string;
   baseUrl: string;
   apiKeyEnv: string;
+  apiKeySecret: string;
 }
 
 export interface LocalBackendConfig {
@@ -137,6 +138,7 @@ export function resolveConfig(
         model: env.llmModel ?? llm.model ?? DEFAULT_LLM.model,
         baseUrl: env.llmBaseUrl ?? llm.base_url ?? DEFAULT_LLM.base_url,
         apiKeyEnv: llm.api_key_env ?? "",
+        apiKeySecret: llm.api_key_secret ?? "",
       },
     },
     cloud: {

@@ -43,6 +43,7 @@ export function effectiveSettings(
     ["backend.local.llm.model", config.local.llm.model],
     ["backend.local.llm.base_url", config.local.llm.baseUrl],
     ["backend.local.llm.api_key_env", config.local.llm.apiKeyEnv],
+    ["backend.local.llm.api_key_secret", config.local.llm.apiKeySecret],
     ["backend.cloud.endpoint", config.cloud.endpoint],
     ["backend.cloud.org_id", config.cloud.orgId],
     ["backend.cloud.ca_file", config.cloud.caFile],

@@ -16,6 +16,7 @@ export interface Environment {
   debug: boolean; // STIGMER_DEBUG=1: print error causes
   logLevel?: string; // STIGMER_LOG_LEVEL for the daemon
   initCwd?: string; // INIT_CWD: where `deno task stigmer` was typed (deno task runs in the checkout)
+  agentToolTimeout?: string; // STIGMER_AGENT_TOOL_TIMEOUT: one tool call's limit, e.g. "2m"
 }
 
 let cached: Environment | undefined;
@@ -58,6 +59,29 @@ export function readEnvironment(): Environment {
     initCwd: get("INIT_CWD"),
   };
   return cached;
+}
+
+/**
+ * The daemon's view of the environment: it may read only STIGMER_* and HOME
+ * (see daemonPermissions), so NO_COLOR and CI are not asked for.
+ */
+export function readDaemonEnvironment(): Environment {
+  const stigmerHome = get("STIGMER_HOME");
+  return {
+    home: stigmerHome ?? `${userHomeDir()}/.stigmer`,
+    backend: get("STIGMER_BACKEND"),
+    org: get("STIGMER_ORG"),
+    token: undefined,
+    noAutoStart: truthy(get("STIGMER_NO_AUTO_START")),
+    llmProvider: get("STIGMER_LLM_PROVIDER"),
+    llmModel: get("STIGMER_LLM_MODEL"),
+    llmBaseUrl: get("STIGMER_LLM_BASE_URL"),
+    noColor: false,
+    ci: false,
+    debug: truthy(get("STIGMER_DEBUG")),
+    logLevel: get("STIGMER_LOG_LEVEL"),
+    agentToolTimeout: get("STIGMER_AGENT_TOOL_TIMEOUT"),
+  };
 }
 
 /** Expands a leading `~/` against the user's home directory. */

@@ -30,6 +30,8 @@ export const llmSchema = z.looseObject({
   model: z.string().optional(),
   base_url: z.url({ message: "expected a URL such as http://localhost:11434" }).optional(),
   api_key_env: z.string().optional(),
+  /** A secret (stigmer secret set NAME) holding the API key; wins over api_key_env. */
+  api_key_secret: z.string().optional(),
 });
 
 export const configSchema = z.looseObject({
@@ -71,6 +73,7 @@ export const KNOWN_KEYS = new Set([
   "backend.local.llm.model",
   "backend.local.llm.base_url",
   "backend.local.llm.api_key_env",
+  "backend.local.llm.api_key_secret",
   "backend.cloud",
   "backend.cloud.endpoint",
   "backend.cloud.org_id",

@@ -17,6 +17,12 @@ import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../server/l
 import { registerServices } from "../server/register.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { describeLlm } from "../server/llm/describe.ts";
+import type { LlmSettings } from "../server/llm/chat.ts";
+import { readDaemonEnvironment } from "../config/environment.ts";
+import { parseDuration } from "../config/duration.ts";
+import { McpProcessRecord } from "../mcp/process_record.ts";
+import { SecretVault } from "../secrets/vault.ts";
+import { SessionStore } from "../agents/sessions.ts";
 
 function splitHostPort(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(":");
@@ -25,6 +31,54 @@ function splitHostPort(listen: string): { host: string; port: number } {
 
 function describeError(err: unknown): string {
   return err instanceof Error ? err.stack ?? err.message : String(err);
+}
+
+/**
+ * The LLM settings when a run starts: config.yaml as it is now (so
+ * `stigmer config set backend.local.llm.*` needs no restart), else what the
+ * daemon was started with. The network permission still covers only the hosts
+ * allowed at start: another remote host needs \`stigmer server restart\`.
+ */
+/** STIGMER_AGENT_TOOL_TIMEOUT (e.g. "30s"): one tool call's limit; the default when unset or bad. */
+function toolTimeout(log: { warn(message: string): void }): number | undefined {
+  const text = readDaemonEnvironment().agentToolTimeout;
+  if (text === undefined) return undefined;
+  const ms = parseDuration(/^\d+$/.test(text) ? Number(text) : text);
+  if (ms === undefined || ms <= 0) {
+    log.warn(`STIGMER_AGENT_TOOL_TIMEOUT="${text}" is not a duration (like 30s or 2m): ignored`);
+    return undefined;
+  }
+  return ms;
+}
+
+async function currentLlm(
+  args: DaemonArgs,
+  log: { warn(message: string): void },
+): Promise<LlmSettings> {
+  const started = {
+    provider: args.llmProvider,
+    model: args.llmModel,
+    baseUrl: args.llmBaseUrl,
+    apiKeyEnv: args.llmApiKeyEnv,
+  };
+  try {
+    const { loadConfig } = await import("../config/config.ts");
+    const { llm } = (await loadConfig(readDaemonEnvironment())).local;
+    return {
+      provider: llm.provider,
+      model: llm.model,
+      baseUrl: llm.baseUrl,
+      apiKeyEnv: llm.apiKeyEnv,
+      apiKeySecret: llm.apiKeySecret,
+    };
+  } catch (err) {
+    log.warn(
+      `cannot read the LLM settings from config.yaml, using the daemon's: ${
+        (err as Error).message
+      }`,
+    );
+    return started;
+  }
 }
 
 export async function runDaemon(argv: string[]): Promise<number> {
@@ -91,6 +145,10 @@ export async function runDaemon(argv: string[]): Promise<number> {
       );
     }
     log.phase(describeLlm(args));
+    // Stdio MCP servers a SIGKILLed daemon left running (SPEC §10: no orphans).
+    const mcpRecord = new McpProcessRecord(`${paths.dataDir}/mcp-processes.json`);
+    const leftovers = await mcpRecord.stopLeftovers();
+    if (leftovers > 0) log.warn(`stopped ${leftovers} MCP server(s) left by a previous daemon`);
 
     const activity = new ActivityTracker();
     const server = new grpc.Server(SERVER_OPTIONS);
@@ -116,13 +174,14 @@ export async function runDaemon(argv: string[]): Promise<number> {
       store,
       health,
       log,
-      llm: {
-        provider: args.llmProvider,
-        model: args.llmModel,
-        baseUrl: args.llmBaseUrl,
-        apiKeyEnv: args.llmApiKeyEnv,
-      },
+      llm: () => currentLlm(args, log),
       authenticate: localAuthenticator(secret),
+      agents: {
+        mcpRecord,
+        secrets: new SecretVault(paths.dataDir),
+        sessions: new SessionStore(paths.dataDir),
+        toolTimeoutMs: toolTimeout(log),
+      },
     });
 
     const shutdown = async (reason: string) => {

@@ -92,7 +92,7 @@ class Run implements RunContext {
           startedAt: timestamp(startedAt),
         })),
         runtime: RUNTIME,
-        secrets: Var.of({}),
+        secrets: Var.of(this.#options.secrets ?? {}),
       };
       const { inputFrom, outputAs } = this.#prepared;
       const input = inputFrom

@@ -8,6 +8,7 @@ import { agentTask } from "./tasks/agent.ts";
 import { doTask } from "./tasks/do.ts";
 import { forTask } from "./tasks/for.ts";
 import { httpTask } from "./tasks/http.ts";
+import { mcpTask } from "./tasks/mcp.ts";
 import { raiseTask } from "./tasks/raise.ts";
 import { setTask } from "./tasks/set.ts";
 import { switchTask } from "./tasks/switch.ts";
@@ -39,6 +40,7 @@ const KINDS: Record<string, KindSpec> = {
   do: { kind: doTask, fields: ["do"] },
   "call http": { kind: httpTask, fields: ["call", "with"] },
   "call agent": { kind: agentTask, fields: ["call", "with"] },
+  "call mcp": { kind: mcpTask, fields: ["call", "with"] },
 };
 
 // Checked in this order: `for` and `try` tasks also have a `do`/`catch` field.
@@ -242,7 +244,7 @@ function kindOf(def: TaskDefinition, problem: (message: string) => void): string
   const unsupported = UNSUPPORTED.find((field) => field in def);
   if (unsupported) {
     problem(
-      `"${unsupported}" tasks are not supported here (supported: set, call http, call agent, switch, for, try, wait, raise, do)`,
+      `"${unsupported}" tasks are not supported here (supported: set, call http, call agent, call mcp, switch, for, try, wait, raise, do)`,
     );
     return undefined;
   }
@@ -253,8 +255,8 @@ function kindOf(def: TaskDefinition, problem: (message: string) => void): string
   }
   if (field !== "call") return field;
   const callee = def.call;
-  if (callee === "http" || callee === "agent") return `call ${callee}`;
-  problem(`call: ${JSON.stringify(callee)} is not supported (supported: http, agent)`);
+  if (callee === "http" || callee === "agent" || callee === "mcp") return `call ${callee}`;
+  problem(`call: ${JSON.stringify(callee)} is not supported (supported: http, agent, mcp)`);
   return undefined;
 }
 

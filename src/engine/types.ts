@@ -54,12 +54,30 @@ export interface AgentCallRequest {
   input: unknown;
   /** Aborts when the run is cancelled or the task times out. */
   signal: AbortSignal;
+  /** The calling task's path: the agent's events carry it. */
+  task?: string;
+}
+
+/** `call: mcp`'s transport, as the DSL writes it. */
+export interface McpTransportSpec {
+  stdio?: { command: string; arguments?: string[]; environment?: Record<string, string> };
+  http?: { endpoint: string; headers?: Record<string, string> };
+}
+
+export interface McpCallRequest {
+  method: string;
+  parameters: unknown;
+  transport: McpTransportSpec;
+  signal: AbortSignal;
+  task: string;
 }
 
 export interface EngineHooks {
   emit(event: EngineEvent): void | Promise<void>;
   /** Runs one turn of the named agent and returns its reply text. */
   callAgent(request: AgentCallRequest): Promise<string>;
+  /** `call: mcp`: one MCP method; the JSON-RPC result. */
+  callMcp?(request: McpCallRequest): Promise<unknown>;
   /** Defaults to globalThis.fetch. */
   fetch?: typeof fetch;
 }
@@ -71,4 +89,6 @@ export interface RunOptions {
   defaultTaskTimeoutMs?: number;
   /** Exposed to expressions as $workflow.id; defaults to a random UUID. */
   executionId?: string;
+  /** Exposed to expressions as $secrets (SPEC §11); the caller hides their values in events. */
+  secrets?: Record<string, string>;
 }

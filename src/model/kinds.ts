@@ -38,24 +38,7 @@ export const metadataSchema = strictObject({
   annotations: stringMap.optional(),
 });
 
-export const agentSpecSchema = strictObject({
-  instructions: text,
-  description: z.string().optional(),
-  model: strictObject({ provider: text.optional(), name: text.optional() }).optional(),
-  skills: z.array(text).optional(),
-  mcpServers: z.array(text).optional(),
-  env: text.optional(),
-});
-
-export const skillSpecSchema = strictObject({
-  description: text,
-  content: text.optional(),
-  path: text.refine((p) => !p.startsWith("/") && !/^[A-Za-z]:[\\/]/.test(p), {
-    message: "must be a path relative to the manifest",
-  }).optional(),
-});
-
-export const mcpServerSpecSchema = strictObject({
+const mcpServerFields = {
   description: z.string().optional(),
   stdio: strictObject({
     command: text,
@@ -66,6 +49,42 @@ export const mcpServerSpecSchema = strictObject({
   http: strictObject({
     url: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" }),
     headers: stringMap.optional(),
+  }).optional(),
+  /** The tools the model sees; all when left out. */
+  enabledTools: z.array(text).optional(),
+};
+
+export const mcpServerSpecSchema = strictObject(mcpServerFields);
+
+/** An McpServer written inside an Agent (SPEC §10): a name and the McpServer fields. */
+const inlineMcpServer = strictObject({ name: text, ...mcpServerFields });
+
+const maxSteps = z.number().int().min(1).max(1000);
+
+const agentFields = {
+  instructions: text,
+  description: z.string().optional(),
+  model: strictObject({ provider: text.optional(), name: text.optional() }).optional(),
+  skills: z.array(text).optional(),
+  /** McpServer resources by name, or servers written inline. */
+  mcpServers: z.array(z.union([text, inlineMcpServer])).optional(),
+  env: text.optional(),
+  maxSteps: maxSteps.optional(),
+};
+
+/** A sub-agent: offered to the model as a tool, run with its own instructions and tools. */
+const subAgent = strictObject({ name: text, ...agentFields });
+
+export const agentSpecSchema = strictObject({
+  ...agentFields,
+  subAgents: z.array(subAgent).optional(),
+});
+
+export const skillSpecSchema = strictObject({
+  description: text,
+  content: text.optional(),
+  path: text.refine((p) => !p.startsWith("/") && !/^[A-Za-z]:[\\/]/.test(p), {
+    message: "must be a path relative to the manifest",
   }).optional(),
 });
 
@@ -110,10 +129,27 @@ function noRepeats(spec: Record<string, unknown>, field: string): Problem[] {
   return problems;
 }
 
+/** Each inline MCP server needs exactly one of stdio and http, as an McpServer does. */
+function inlineMcpChecks(spec: Record<string, unknown>): Problem[] {
+  const list = spec.mcpServers;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry, index) =>
+    isPlainObject(entry)
+      ? exactlyOne(entry, "stdio", "http", "either stdio {command, args} or http {url}").map(
+        (p) => ({ ...p, path: ["spec", "mcpServers", index, ...p.path.slice(1)] }),
+      )
+      : []
+  );
+}
+
 const RULES: Record<Kind, KindRule> = {
   Agent: {
     spec: agentSpecSchema,
-    check: (spec) => [...noRepeats(spec, "skills"), ...noRepeats(spec, "mcpServers")],
+    check: (spec) => [
+      ...noRepeats(spec, "skills"),
+      ...noRepeats(spec, "mcpServers"),
+      ...inlineMcpChecks(spec),
+    ],
   },
   Workflow: { spec: workflowSpecSchema, check: (spec) => checkWorkflowTasks(spec, ["spec"]) },
   Skill: {

@@ -127,6 +127,37 @@ const callHttpWith = z.looseObject({
     if (scheme) ctx.addIssue({ code: "custom", message: unsupportedSchemeMessage(scheme, uri) });
   }),
 });
+/** `call: mcp` (DSL 1.0.3): a method on a server reached over stdio or HTTP. */
+const callMcpWith = strictObject({
+  protocolVersion: z.string().optional(),
+  method: z.enum([
+    "tools/list",
+    "tools/call",
+    "prompts/list",
+    "prompts/get",
+    "resources/list",
+    "resources/read",
+    "resources/templates/list",
+  ], {
+    error:
+      "method must be one of tools/list, tools/call, prompts/list, prompts/get, resources/list, resources/read, resources/templates/list",
+  }),
+  parameters: z.union([anyObject, z.string()]).optional(),
+  timeout: z.unknown().optional(),
+  transport: z.union([
+    strictObject({
+      stdio: strictObject({
+        command: text,
+        arguments: z.array(z.string()).optional(),
+        environment: z.record(z.string(), z.string()).optional(),
+      }),
+    }),
+    strictObject({
+      http: strictObject({ endpoint: text, headers: z.record(z.string(), z.string()).optional() }),
+    }),
+  ], { error: "transport needs either stdio {command, arguments} or http {endpoint}" }),
+  client: z.looseObject({ name: text, version: text }).optional(),
+});
 const catchSchema = z.looseObject({
   errors: anyObject.optional(),
   as: text.optional(),
@@ -304,6 +335,8 @@ function checkCall(task: Record<string, unknown>, path: KeyPath, problems: Probl
     ? callAgentWith
     : task.call === "http"
     ? callHttpWith
+    : task.call === "mcp"
+    ? callMcpWith
     : undefined;
   if (schema === undefined) {
     if ("with" in task && !isPlainObject(task.with)) {
@@ -314,6 +347,8 @@ function checkCall(task: Record<string, unknown>, path: KeyPath, problems: Probl
   if (!("with" in task)) {
     const needs = task.call === "agent"
       ? "with.agent (the agent's name)"
+      : task.call === "mcp"
+      ? "with.method and with.transport"
       : "with.method and with.endpoint";
     problems.push({ path, message: `a call: ${task.call} task needs ${needs}` });
     return;

@@ -10,8 +10,8 @@ import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";
 import { resourceHandlers } from "./services/resource.ts";
 import { executionHandlers } from "./services/execution.ts";
-import { ExecutionManager } from "./executions/manager.ts";
-import type { LlmSettings } from "./llm/chat.ts";
+import { type AgentParts, ExecutionManager } from "./executions/manager.ts";
+import type { LlmSource } from "./llm/chat.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ResourceStore } from "../store/store.ts";
 import type { Log } from "./log.ts";
@@ -21,7 +21,9 @@ export interface ServiceParts {
   store: ResourceStore;
   health: { serving: boolean };
   log: Pick<Log, "error" | "debug">;
-  llm: LlmSettings;
+  llm: LlmSource;
+  /** MCP process record, secrets, sessions, whether stdio MCP servers may start. */
+  agents?: AgentParts;
   authenticate(authorization: string | undefined, method: string): Principal;
 }
 
@@ -42,7 +44,7 @@ export function registerServices(
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
   addService(server, ResourceServiceDefinition, resourceHandlers(parts.store), hooks);
-  const executions = new ExecutionManager(parts.store, parts.llm, parts.log);
+  const executions = new ExecutionManager(parts.store, parts.llm, parts.log, parts.agents);
   addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
   return { executions };
 }

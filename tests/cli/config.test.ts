@@ -20,6 +20,7 @@ const SETTABLE = [
   "backend.local.llm.model",
   "backend.local.llm.base_url",
   "backend.local.llm.api_key_env",
+  "backend.local.llm.api_key_secret",
   "backend.cloud.endpoint",
   "backend.cloud.org_id",
   "backend.cloud.ca_file",

@@ -34,6 +34,8 @@ export interface ServerSetup {
   listen?: string;
   /** Default: the CLI from source; e.g. an installed `stigmer` shim instead. */
   command?: (args: string[], env: Record<string, string>) => Deno.Command;
+  /** More `server run` flags (e.g. --allow-local-processes). */
+  extraArgs?: string[];
 }
 
 export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
@@ -44,6 +46,7 @@ export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
   } else args.push("--insecure");
   if (setup.database) args.push("--database", setup.database);
   args.push("--data-dir", setup.dataDir ?? `${setup.home}/server-data`);
+  args.push(...(setup.extraArgs ?? []));
   const env = cloudEnv(setup.home);
   const child = (setup.command ?? cliCommand)(args, env).spawn();
   let text = "";

@@ -23,6 +23,7 @@ Deno.test("call agent: the hook gets the agent, the message and the input; the r
     agent: "greeter",
     message: "Ada",
     input: { name: "Ada" },
+    task: "do/0/greet",
   }]);
   assert.deepEqual(
     hooks.events.map((e) => [e.type, e.task, e.message]),

@@ -40,7 +40,7 @@ Deno.test(
       "task.completed",
       "execution.completed",
     ]);
-    assertEquals(JSON.parse(events.at(-1)!.dataJson as string), { greeting: "Hello, Grace!" });
+    assertEquals(events.at(-1)!.data, { greeting: "Hello, Grace!" });
     const jsonId = events[0].executionId as string;
     assert(events.every((e) => e.executionId === jsonId));
     assertEquals(events.map((e) => e.seq), [1, 2, 3, 4, 5, 6]);

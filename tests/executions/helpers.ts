@@ -6,6 +6,7 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { readDaemonInfo } from "../../src/rpc/daemon_info.ts";
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
 import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
+import { lastUser, type ScriptedModel, startScriptedModel } from "../helpers/scripted_model.ts";
 
 export const LOCAL_ENDPOINT = 'endpoint: "127.0.0.1:0"';
 
@@ -289,31 +290,10 @@ export function fakeReply(userMessage: string): string {
 
 /**
  * A fake LLM provider: Ollama's POST /api/chat and the OpenAI-compatible
- * POST /v1/chat/completions, answering fakeReply(last user message).
+ * POST /v1/chat/completions (streaming or not), answering fakeReply(last user message).
  */
-export function startFakeLlm(): LocalServer {
-  return serveLocal((req) => {
-    const body = req.body as ChatRequest;
-    const user = body?.messages?.findLast((m) => m.role === "user")?.content ?? "";
-    const content = fakeReply(user);
-    if (req.method === "POST" && req.path === "/api/chat") {
-      return Response.json({
-        model: body.model,
-        created_at: new Date().toISOString(),
-        message: { role: "assistant", content },
-        done: true,
-      });
-    }
-    if (req.method === "POST" && req.path === "/v1/chat/completions") {
-      return Response.json({
-        id: "chatcmpl-test",
-        object: "chat.completion",
-        model: body.model,
-        choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-      });
-    }
-    return new Response("not found", { status: 404 });
-  });
+export function startFakeLlm(): ScriptedModel {
+  return startScriptedModel((messages) => ({ text: fakeReply(lastUser(messages)) }));
 }
 
 /** A loopback port with nothing listening on it. */

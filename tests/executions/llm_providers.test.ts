@@ -8,6 +8,7 @@ import {
   assertIncludes,
   type ChatRequest,
   closedPort,
+  daemonPid,
   executionHome,
   fakeReply,
   getExecution,
@@ -107,5 +108,39 @@ Deno.test("an unreachable LLM provider: a failed execution naming the URL and ho
     assertIncludes(workflow.stderr, "stigmer config set backend.local.llm.base_url");
   } finally {
     await home.cleanup();
+  }
+});
+
+Deno.test("the LLM settings are read when a run starts: config set takes effect without a restart", async () => {
+  const first = startFakeLlm();
+  const second = startFakeLlm();
+  const home = await executionHome(localConfig({ llm: { base_url: first.url, model: "one" } }));
+  try {
+    const dir = await writeProject(home, "switching", { "agent.yaml": AGENT });
+    await applyProject(home, dir);
+    assertExit(await home.run(["run", "helper", "-m", "first"]), 0, "run with the first model");
+    assertEquals(first.requests.length, 1);
+    const pid = daemonPid(home);
+
+    const set = await home.run(["config", "set", "backend.local.llm.base_url", second.url]);
+    assertExit(set, 0, "stigmer config set backend.local.llm.base_url");
+    assertExit(await home.run(["config", "set", "backend.local.llm.model", "two"]), 0);
+    const run = await home.run(["run", "helper", "-m", "second"]);
+    assertExit(run, 0, "run after config set");
+    assertIncludes(run.stderr, fakeReply("second"));
+    assertEquals(
+      first.requests.length,
+      1,
+      `the first model is no longer used; daemon log:\n${
+        (await home.run(["server", "logs"])).stdout
+      }`,
+    );
+    assertEquals(second.requests.length, 1);
+    assertEquals((second.requests[0].body as ChatRequest).model, "two");
+    assertEquals(daemonPid(home), pid, "the same daemon ran both");
+  } finally {
+    await home.cleanup();
+    await first.close();
+    await second.close();
   }
 });

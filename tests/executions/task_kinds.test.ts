@@ -225,7 +225,14 @@ Deno.test("every task kind runs in the daemon; raise and expression errors fail 
     const events = ndjson(run.stdout);
     const last = events.at(-1)!;
     assertEquals(last.type, "execution.completed", run.stderr);
-    assertEquals(JSON.parse(last.dataJson as string), {
+    // data is a JSON value, never a JSON string (SPEC §9), for every event type.
+    assert(
+      events.every((e) =>
+        "data" in e && !("dataJson" in e) && !(typeof e.data === "string" && /^[{["]/.test(e.data))
+      ),
+      run.stdout,
+    );
+    assertEquals(last.data, {
       name: "Ada",
       pet: "cat",
       total: 10,
@@ -268,7 +275,14 @@ Deno.test("every task kind runs in the daemon; raise and expression errors fail 
     const boom = events.find((e) => e.type === "task.failed" && /boom$/.test(e.task as string));
     assert(boom, "the raise inside try should be reported as a failed task");
     // The agent's reply is an event.
-    const reply = events.find((e) => e.type === "agent.message");
+    const reply = events.find((e) =>
+      e.type === "agent.message" && !(e.data as { delta?: boolean })?.delta
+    );
+    const deltas = events.filter((e) =>
+      e.type === "agent.message" && (e.data as { delta?: boolean })?.delta
+    );
+    assert(deltas.length > 1, "the reply streams in several deltas");
+    assertEquals(deltas.map((e) => e.message).join(""), fakeReply("Greet Ada"));
     assertEquals(reply?.message, fakeReply("Greet Ada"));
     assertEquals(reply?.task, "do/8/ask");
     // The wait really waited.
@@ -287,7 +301,7 @@ Deno.test("every task kind runs in the daemon; raise and expression errors fail 
     const chat = llm.requests[0].body as ChatRequest;
     assertEquals(llm.requests[0].path, "/api/chat");
     assertEquals(chat.model, "tiny-test-model");
-    assertEquals(chat.stream, false);
+    assertEquals(chat.stream, true, "the agent loop streams");
     assertEquals(chat.messages.map((m) => m.role), ["system", "user"]);
     assertIncludes(chat.messages[0].content, "You are a test helper. Answer in one line.");
     assertIncludes(chat.messages[0].content, "politeness");

@@ -17,6 +17,8 @@ export const CLI_PERMISSIONS = [
   "--allow-env",
   "--allow-net",
   "--allow-run",
+  // `stigmer server run` runs agents in process: the AI SDK reads the host name when it loads.
+  "--allow-sys=hostname",
 ];
 
 export interface CliResult {

@@ -55,7 +55,7 @@ spec:
       'm.yaml:7:24: spec.mcpServers[1]: "github" is listed twice',
       'm.yaml:8:29: spec.model.size: unknown field "size"; expected one of: provider, name',
       'm.yaml:9:3: spec.temperature: unknown field "temperature"; ' +
-      "expected one of: instructions, description, model, skills, mcpServers, env",
+      "expected one of: instructions, description, model, skills, mcpServers, env, maxSteps, subAgents",
     ],
   );
 });
@@ -367,4 +367,42 @@ Deno.test("metadata: names and labels refuse control, format and invalid charact
   assert.match(agent("ok", '{team: "a\\u2066b"}')[0], refused);
   // Letters of every script, spaces and punctuation stay valid.
   assert.deepEqual(agent("Café ☕ 日本 writer!", '{team: "Équipe A"}'), []);
+});
+
+Deno.test("Agent: MCP servers inline (SPEC §10), enabledTools, sub-agents and maxSteps", () => {
+  const agent = valid(`${HEAD}kind: Agent
+metadata:
+  name: reviewer
+spec:
+  instructions: Review.
+  mcpServers:
+    - github
+    - name: files
+      stdio: {command: npx, args: [-y, "@modelcontextprotocol/server-filesystem", "."]}
+      enabledTools: [read_file, list_directory]
+  subAgents:
+    - {name: tester, description: Writes tests, instructions: Write tests., mcpServers: [files]}
+  maxSteps: 5
+`);
+  assert.equal(agent.spec.maxSteps, 5);
+  assert.deepEqual((agent.spec.mcpServers as unknown[])[0], "github");
+  assert.deepEqual(
+    messages(`${HEAD}kind: Agent
+metadata:
+  name: a
+spec:
+  instructions: x
+  maxSteps: 0
+  mcpServers:
+    - name: both
+      stdio: {command: npx}
+      http: {url: "http://localhost:1/mcp"}
+    - name: neither
+`).map((m) => m.replace(/^m\.yaml:\d+:\d+: /, "")),
+    [
+      "spec.maxSteps: must be at least 1",
+      "spec.mcpServers[0].http: use either stdio or http, not both",
+      "spec.mcpServers[1]: needs either stdio {command, args} or http {url}",
+    ],
+  );
 });

@@ -12,6 +12,7 @@ export interface RunOptions {
   input?: string[];
   inputFile?: string;
   message?: string;
+  session?: string;
   follow?: boolean;
   json?: boolean;
   org?: string;
@@ -90,6 +91,7 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
             targetKind: "",
             inputJson,
             message: opts.message ?? "",
+            session: opts.session ?? "",
           }),
       );
     } catch (err) {

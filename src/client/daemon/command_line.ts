@@ -5,6 +5,7 @@
 //    the daemon's own narrow permissions.
 import { DAEMON_COMMAND, type DaemonArgs, daemonArgv } from "../../rpc/daemon_args.ts";
 import { denoCacheDir } from "../../config/environment.ts";
+import { MCP_INHERITED_ENV } from "../../mcp/inherited_env.ts";
 
 export interface LaunchContext {
   execPath: string;
@@ -44,8 +45,16 @@ export function daemonPermissions(args: DaemonArgs, extraRead: string[] = []): s
     `--allow-read=${[args.dataDir, `${denoCacheDir()}/npm`, ...extraRead].join(",")}`,
     `--allow-write=${args.dataDir}`,
     args.allowedHosts?.includes("*") ? "--allow-net" : `--allow-net=${net.join(",")}`,
-    // grpc-js reads its GRPC_* tuning variables; the API key variable if any.
-    `--allow-env=GRPC_*,NODE_*,STIGMER_*${args.llmApiKeyEnv ? `,${args.llmApiKeyEnv}` : ""}`,
+    // grpc-js reads its GRPC_* tuning variables; the API key variable if any;
+    // a stdio MCP server inherits the variables the official MCP SDK passes on.
+    `--allow-env=GRPC_*,NODE_*,STIGMER_*,${MCP_INHERITED_ENV.join(",")}${
+      args.llmApiKeyEnv ? `,${args.llmApiKeyEnv}` : ""
+    }`,
+    // The AI SDK reads the host name when it loads.
+    "--allow-sys=hostname",
+    // Agents start their stdio MCP servers (any command a manifest names) and
+    // `ps` finds what a SIGKILLed daemon left behind.
+    "--allow-run",
   ];
 }
 

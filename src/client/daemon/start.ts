@@ -2,7 +2,8 @@
 // if it exits or does not get ready in time, the user gets the reason, the
 // log's path and its last lines (SPEC §6, steps 2–4).
 import type { LocalBackendConfig } from "../../config/config.ts";
-import { type DataPaths, dataPaths } from "../../config/paths.ts";
+import { type DataPaths, dataPaths, homePaths } from "../../config/paths.ts";
+import { readEnvironment } from "../../config/environment.ts";
 import { readDaemonInfo } from "../../rpc/daemon_info.ts";
 import { BackendUnavailableError } from "../../errors.ts";
 import { ensurePrivateDir } from "../../config/secure_fs.ts";
@@ -98,10 +99,12 @@ export async function spawnDaemon(
   const paths = dataPaths(local.dataDir);
   const began = performance.now();
   progress.start("Starting local backend daemon...");
+  // config.yaml (and its parsed cache): agent runs read the LLM settings when they start.
+  const home = homePaths(readEnvironment().home);
   const { command, args } = daemonCommandLine(
     currentLaunchContext(),
     daemonArgsFor(local, options.reportVersion),
-    options.extraRead,
+    [...(options.extraRead ?? []), home.config, home.configCache],
   );
   let child: Deno.ChildProcess;
   try {

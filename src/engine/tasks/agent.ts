@@ -45,7 +45,13 @@ export const agentTask: TaskKind<Template> = {
     let reply: unknown;
     try {
       reply = await raceAbort(
-        call.run.hooks.callAgent({ agent, message: text, input: call.input, signal }),
+        call.run.hooks.callAgent({
+          agent,
+          message: text,
+          input: call.input,
+          signal,
+          task: call.task.path,
+        }),
         signal,
       );
     } catch (error) {

@@ -8,12 +8,39 @@ import { TERMINAL_PHASES } from "../../model/execution.ts";
 import type { Resource } from "../../model/resource.ts";
 import { idPrefixOf } from "../../model/ids.ts";
 import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../../engine/mod.ts";
-import type { LlmSettings } from "../llm/chat.ts";
-import { runAgentTurn } from "./agent_turn.ts";
+import { currentLlm, type LlmSource } from "../llm/chat.ts";
+import type { McpProcessRecord } from "../../mcp/process_record.ts";
+import { Redactor } from "../../secrets/vault.ts";
+import { sessionNameProblem, type SessionStore } from "../../agents/sessions.ts";
+
+/** What agent runs use besides the store and the LLM. */
+export interface AgentParts {
+  /** Where the stdio MCP servers this process starts are recorded (local daemon). */
+  mcpRecord?: McpProcessRecord;
+  secrets?: SecretSource;
+  sessions?: SessionStore;
+  /** False on a shared server not started with --allow-local-processes (SPEC §13). */
+  allowLocalProcesses?: boolean;
+  /** One tool call's limit (default DEFAULT_TOOL_TIMEOUT_MS in src/agents/loop.ts). */
+  toolTimeoutMs?: number;
+}
+
+/** Where runs get secret values (SPEC §11): the local daemon's vault. */
+export interface SecretSource {
+  get(org: string, name: string): Promise<string>;
+  all(org: string): Promise<Record<string, string>>;
+}
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 
 type Listener = (event: ExecutionEvent) => void;
+
+export const LOCAL_PROCESSES_REFUSED = (what: string) =>
+  `this shared server does not start local processes, so it refuses the stdio MCP server of ${what}; ` +
+  "use an http MCP server, or start the server with --allow-local-processes";
+
+/** A `call: mcp` without a timeout of its own (the task's `timeout` still applies). */
+const MCP_CALL_TIMEOUT_MS = 300_000;
 
 interface Running {
   org: string;
@@ -27,6 +54,8 @@ export interface StartRequest {
   targetKind: "" | "Workflow" | "Agent";
   input: Record<string, unknown>;
   message: string;
+  /** An agent run: the session it continues (created when new). */
+  session?: string;
 }
 
 const TERMINAL_EVENTS = new Set([
@@ -59,8 +88,9 @@ export class ExecutionManager {
 
   constructor(
     private readonly store: ResourceStore,
-    private readonly llm: LlmSettings,
+    private readonly llm: LlmSource,
     private readonly log: { error(message: string): void },
+    private readonly agents: AgentParts = {},
   ) {}
 
   /** Executions running in this process: all of them, or those of the given organizations. */
@@ -69,6 +99,72 @@ export class ExecutionManager {
     let count = 0;
     for (const run of this.#running.values()) if (orgs.includes(run.org)) count++;
     return count;
+  }
+
+  get mcpRecord(): McpProcessRecord | undefined {
+    return this.agents.mcpRecord;
+  }
+
+  get secrets(): SecretSource | undefined {
+    return this.agents.secrets;
+  }
+
+  get sessions(): SessionStore | undefined {
+    return this.agents.sessions;
+  }
+
+  /** Per running execution: the secret values to hide in its events, output and error. */
+  readonly #redactors = new Map<string, Redactor>();
+
+  #lookup(org: string) {
+    const secrets = this.secrets;
+    return (name: string) =>
+      secrets
+        ? secrets.get(org, name)
+        : Promise.reject(new Error(`secret "${name}": this backend keeps no secrets`));
+  }
+
+  /** One agent run on the agent loop, loaded only when an agent runs (SPEC §10). */
+  async #runAgent(
+    org: string,
+    executionId: string,
+    call: { agent: string; message: string; task: string; signal: AbortSignal; session?: string },
+  ): Promise<string> {
+    const { runAgent } = await import("../../agents/loop.ts");
+    const session = call.session ? this.sessions?.get(org, call.session) : undefined;
+    if (session && session.agent !== call.agent) {
+      throw new Error(
+        `session ${call.session} is a conversation with agent ${session.agent}, not ${call.agent}; use another session name`,
+      );
+    }
+    const result = await runAgent({
+      store: this.store,
+      llm: await currentLlm(this.llm),
+      org,
+      agent: call.agent,
+      message: call.message,
+      signal: call.signal,
+      task: call.task,
+      record: this.mcpRecord,
+      allowLocalProcesses: this.agents.allowLocalProcesses !== false,
+      toolTimeoutMs: this.agents.toolTimeoutMs,
+      secrets: this.#lookup(org),
+      redactor: this.#redactors.get(executionId),
+      emit: (event) => this.#emit(executionId, event),
+      history: session?.messages,
+    });
+    if (call.session && this.sessions) {
+      const now = new Date().toISOString();
+      this.sessions.save(org, {
+        name: call.session,
+        agent: call.agent,
+        createdAt: session?.createdAt ?? now,
+        updatedAt: now,
+        executions: [...(session?.executions ?? []), executionId],
+        messages: result.messages,
+      });
+    }
+    return result.text;
   }
 
   async #resolveTarget(org: string, target: string, kind: StartRequest["targetKind"]) {
@@ -107,6 +203,16 @@ export class ExecutionManager {
           `Give a workflow its input with --input key=value or --input-file FILE`,
       );
     }
+    if (request.session) {
+      if (kind !== "AgentExecution") {
+        throw new GrpcError(Status.INVALID_ARGUMENT, "--session is for agent runs, not workflows");
+      }
+      const problem = sessionNameProblem(request.session);
+      if (problem) throw new GrpcError(Status.INVALID_ARGUMENT, problem);
+      if (!this.sessions) {
+        throw new GrpcError(Status.UNIMPLEMENTED, "this backend keeps no sessions");
+      }
+    }
     const execution = await this.store.createExecution({
       kind,
       org: request.org,
@@ -125,6 +231,10 @@ export class ExecutionManager {
   }
 
   async #emit(executionId: string, event: Omit<ExecutionEvent, "executionId" | "seq" | "time">) {
+    const redactor = this.#redactors.get(executionId);
+    if (redactor?.active) {
+      event = { ...event, message: redactor.text(event.message), data: redactor.value(event.data) };
+    }
     const stored = await this.store.appendEvent({
       executionId,
       ...event,
@@ -134,6 +244,22 @@ export class ExecutionManager {
   }
 
   async #run(execution: Execution, target: Resource, request: StartRequest, signal: AbortSignal) {
+    const redactor = new Redactor();
+    this.#redactors.set(execution.id, redactor);
+    try {
+      await this.#runRedacted(execution, target, request, signal, redactor);
+    } finally {
+      this.#redactors.delete(execution.id);
+    }
+  }
+
+  async #runRedacted(
+    execution: Execution,
+    target: Resource,
+    request: StartRequest,
+    signal: AbortSignal,
+    redactor: Redactor,
+  ) {
     const id = execution.id;
     await this.store.updateExecution(id, { phase: "RUNNING", startedAt: new Date().toISOString() });
     await this.#emit(id, {
@@ -145,29 +271,65 @@ export class ExecutionManager {
     try {
       let output: unknown;
       if (target.kind === "Workflow") {
+        // $secrets only for a workflow that uses it; every value is then hidden in its events.
+        let secrets: Record<string, string> | undefined;
+        if (this.secrets && JSON.stringify(target.spec).includes("$secrets")) {
+          secrets = await this.secrets.all(request.org);
+          redactor.add(Object.values(secrets));
+        }
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
           callAgent: (call) =>
-            runAgentTurn(this.store, this.llm, request.org, call.agent, call.message, call.signal),
-        }, { signal, executionId: id });
+            this.#runAgent(request.org, id, {
+              agent: call.agent,
+              message: call.message,
+              task: call.task ?? call.agent,
+              signal: call.signal,
+            }),
+          callMcp: async (call) => {
+            const { callMcpMethod } = await import("../../mcp/client.ts");
+            const t = call.transport;
+            if (t.stdio && this.agents.allowLocalProcesses === false) {
+              throw new Error(LOCAL_PROCESSES_REFUSED(`call: mcp (${t.stdio.command})`));
+            }
+            return await callMcpMethod(
+              {
+                name: call.task,
+                ...(t.stdio
+                  ? {
+                    stdio: {
+                      command: t.stdio.command,
+                      args: t.stdio.arguments,
+                      env: t.stdio.environment,
+                    },
+                  }
+                  : {}),
+                ...(t.http ? { http: { url: t.http.endpoint, headers: t.http.headers } } : {}),
+              },
+              call.method,
+              call.parameters,
+              { record: this.mcpRecord, signal: call.signal, timeoutMs: MCP_CALL_TIMEOUT_MS },
+            );
+          },
+        }, { signal, executionId: id, secrets });
       } else {
-        const reply = await runAgentTurn(
-          this.store,
-          this.llm,
-          request.org,
-          target.metadata.name,
-          request.message,
+        const reply = await this.#runAgent(request.org, id, {
+          agent: target.metadata.name,
+          message: request.message,
+          task: target.metadata.name,
           signal,
-        );
+          session: request.session || undefined,
+        });
         await this.#emit(id, {
           type: "agent.message",
           task: target.metadata.name,
           message: reply,
-          data: null,
+          data: { agent: target.metadata.name },
         });
         output = { message: reply };
       }
+      output = redactor.value(output);
       await this.store.updateExecution(id, {
         phase: "COMPLETED",
         output: boundedEventData(output),
@@ -187,9 +349,9 @@ export class ExecutionManager {
       const phase = cancelled
         ? (reason.startsWith("interrupted:") ? "INTERRUPTED" : "CANCELLED")
         : "FAILED";
-      const message = cancelled
-        ? reason.replace(/^interrupted: /, "") || "cancelled"
-        : (err as Error).message;
+      const message = redactor.text(
+        cancelled ? reason.replace(/^interrupted: /, "") || "cancelled" : (err as Error).message,
+      );
       await this.store.updateExecution(id, {
         phase,
         error: message,

@@ -51,6 +51,7 @@ export function executionHandlers(
         targetKind: kind,
         input: parseInput(request.inputJson),
         message: request.message,
+        session: request.session,
       });
       return executionToWire(execution);
     },

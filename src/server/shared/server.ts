@@ -27,6 +27,8 @@ export interface SharedServerOptions {
   database?: string;
   dataDir: string;
   llm: LlmSettings;
+  /** Let agents and workflows start stdio MCP servers on this machine (SPEC §13). */
+  allowLocalProcesses?: boolean;
 }
 
 export function splitHostPort(listen: string): { host: string; port: number } {
@@ -94,6 +96,7 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     health,
     log,
     llm: options.llm,
+    agents: { allowLocalProcesses: options.allowLocalProcesses === true },
     authenticate,
   });
 

@@ -4,6 +4,36 @@ import { makeClient } from "../../../client/grpc_fetch.ts";
 import { ExecutionServiceDefinition } from "../../../rpc/gen/stigmer/v1/execution.ts";
 import { follow } from "../../follow.ts";
 import { info, printJson, writeOut } from "../../output.ts";
+import { eventJson } from "../../follow.ts";
+
+interface Transcript {
+  messages: { role: string; task?: string; text: string }[];
+  toolCalls: Record<string, unknown>[];
+  lines: string[];
+}
+
+/** The stored events of a finished execution, as a conversation. */
+async function readTranscript(
+  client: ReturnType<typeof makeClient<typeof ExecutionServiceDefinition>>,
+  org: string,
+  id: string,
+): Promise<Transcript> {
+  const transcript: Transcript = { messages: [], toolCalls: [], lines: [] };
+  for await (const event of client.watch({ org, id, afterSeq: 0 })) {
+    const { data } = eventJson(event);
+    const fields = (data ?? {}) as Record<string, unknown>;
+    if (event.type === "agent.message" && fields.delta !== true) {
+      transcript.messages.push({ role: "agent", task: event.task, text: event.message });
+      transcript.lines.push(`agent ${event.task}: ${event.message}`);
+    } else if (event.type === "tool.call.completed" || event.type === "tool.call.failed") {
+      transcript.toolCalls.push({ task: event.task, ...fields });
+      transcript.lines.push(
+        `${event.type === "tool.call.completed" ? "⚙" : "✗"} ${event.task}: ${event.message}`,
+      );
+    }
+  }
+  return transcript;
+}
 
 export async function get(
   id: string,
@@ -34,12 +64,27 @@ export async function get(
       output: execution.outputJson ? JSON.parse(execution.outputJson) : null,
     };
     const { inputJson: _i, outputJson: _o, ...shown } = view;
+    // A finished run's conversation: what was asked, each tool call, each whole message.
+    const ended = !["RUNNING", "PENDING"].includes(execution.phase);
+    const transcript = ended ? await readTranscript(client, org, id) : undefined;
+    if (transcript && (transcript.messages.length > 0 || transcript.toolCalls.length > 0)) {
+      const message = (view.input as { message?: unknown }).message;
+      if (typeof message === "string") {
+        transcript.messages.unshift({ role: "user", text: message });
+        transcript.lines.unshift(`user: ${message}`);
+      }
+      Object.assign(shown, { messages: transcript.messages, toolCalls: transcript.toolCalls });
+    }
     if (opts.json) return printJson(shown);
     for (const [key, value] of Object.entries(shown)) {
-      if (value === "" || value === null) continue;
+      if (value === "" || value === null || key === "messages" || key === "toolCalls") continue;
       writeOut(
         `${`${key}:`.padEnd(13)}${typeof value === "object" ? JSON.stringify(value) : value}`,
       );
+    }
+    if (transcript && transcript.lines.length > 0) {
+      writeOut("transcript:");
+      for (const line of transcript.lines) writeOut(`  ${line}`);
     }
     if (execution.phase === "RUNNING" || execution.phase === "PENDING") {
       info(`Follow it: stigmer executions get ${id} --follow`);

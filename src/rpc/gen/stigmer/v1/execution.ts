@@ -47,6 +47,8 @@ export interface StartExecutionRequest {
   inputJson: string;
   /** The message for an agent run. */
   message: string;
+  /** An agent run: the conversation it continues (created when new), per organization. */
+  session: string;
 }
 
 export interface GetExecutionRequest {
@@ -405,7 +407,7 @@ export const ExecutionEvent: MessageFns<ExecutionEvent> = {
 };
 
 function createBaseStartExecutionRequest(): StartExecutionRequest {
-  return { org: "", target: "", targetKind: "", inputJson: "", message: "" };
+  return { org: "", target: "", targetKind: "", inputJson: "", message: "", session: "" };
 }
 
 export const StartExecutionRequest: MessageFns<StartExecutionRequest> = {
@@ -424,6 +426,9 @@ export const StartExecutionRequest: MessageFns<StartExecutionRequest> = {
     }
     if (message.message !== "") {
       writer.uint32(42).string(message.message);
+    }
+    if (message.session !== "") {
+      writer.uint32(50).string(message.session);
     }
     return writer;
   },
@@ -481,6 +486,14 @@ export const StartExecutionRequest: MessageFns<StartExecutionRequest> = {
             message.message = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.session = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -505,6 +518,7 @@ export const StartExecutionRequest: MessageFns<StartExecutionRequest> = {
     message.targetKind = object.targetKind ?? "";
     message.inputJson = object.inputJson ?? "";
     message.message = object.message ?? "";
+    message.session = object.session ?? "";
     return message;
   },
 };
