@@ -4,7 +4,7 @@
 // changed file, or a file appearing or vanishing under the resource globs, is
 // a miss. Projects with a program (`main`) are never cached: its output
 // depends on more than its own text.
-import { join, resolve } from "node:path";
+import { join, resolve } from "../path.ts";
 import { expandGlob } from "../project/glob.ts";
 import { findProjectFile, PROJECT_FILE } from "../project/find_project.ts";
 import type { LoadedProject } from "../project/project.ts";

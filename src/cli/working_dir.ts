@@ -4,8 +4,7 @@
 // `init`, `--dir` and `-f` mean what the user sees. Only when the process really is that
 // task (running main.ts from source, in main.ts's folder): INIT_CWD left by an npm script
 // that calls an installed `stigmer` elsewhere must not move it.
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fromFileUrl } from "../path.ts";
 import { readEnvironment } from "../config/environment.ts";
 
 export function enterInvocationDir(mainModule = Deno.mainModule): void {
@@ -17,7 +16,7 @@ export function enterInvocationDir(mainModule = Deno.mainModule): void {
     return; // no home directory: the command reports that itself
   }
   if (!initCwd) return;
-  const checkout = dirname(fileURLToPath(mainModule));
+  const checkout = dirname(fromFileUrl(mainModule));
   const cwd = Deno.cwd();
   if (cwd !== checkout || initCwd === cwd) return;
   try {

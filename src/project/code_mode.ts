@@ -4,8 +4,7 @@
 // The SDK ships inside the CLI (a text import, so `deno compile` embeds it) and
 // is written to `<project>/.stigmer/sdk/mod.ts`; an import map there maps
 // `@stigmer/sdk` to it, merged with the project's own deno.json imports.
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { basename, dirname, fromFileUrl, join, resolve, toFileUrl } from "../path.ts";
 import stripJsonComments from "strip-json-comments";
 import SDK_SOURCE from "../sdk/mod.ts" with { type: "text" };
 import { type Diagnostic, StigmerError, ValidationError } from "../errors.ts";
@@ -126,7 +125,7 @@ async function projectImportMap(root: string): Promise<ImportMap> {
 }
 
 function absolutize(config: Record<string, unknown>, from: string): ImportMap {
-  const base = pathToFileURL(from);
+  const base = toFileUrl(from);
   const fix = (address: string): string =>
     /^\.{0,2}\//.test(address) ? new URL(address, base).href : address;
   const fixAll = (map: unknown): Record<string, string> =>
@@ -204,7 +203,7 @@ function errorLocation(
   const sdkDir = join(root, ".stigmer");
   for (const match of stderr.replace(ANSI, "").matchAll(/(file:\/\/[^\s)]+):(\d+):(\d+)/g)) {
     try {
-      const file = fileURLToPath(match[1]);
+      const file = fromFileUrl(match[1]);
       if (isInside(root, file) && !isInside(sdkDir, file)) {
         return { file, line: Number(match[2]), column: Number(match[3]) };
       }
@@ -401,7 +400,7 @@ export async function runCodeMode(
 function sourcePath(url: string | undefined): string | undefined {
   if (!url?.startsWith("file:")) return undefined;
   try {
-    return fileURLToPath(url);
+    return fromFileUrl(url);
   } catch {
     return undefined;
   }

@@ -10,7 +10,7 @@
 // be inside the project. And whatever Deno lets through (a symlink in the
 // project read at run time), a secret of STIGMER_HOME in the program's output
 // refuses the whole output.
-import { fileURLToPath } from "node:url";
+import { fromFileUrl } from "../path.ts";
 import { displayPath, isInside } from "./paths.ts";
 
 /** What a program must never reach: paths to deny, and files whose secrets must never show. */
@@ -99,7 +99,7 @@ export async function checkModuleGraph(
     if (scheme === "file:") {
       let path: string;
       try {
-        path = module.local ?? fileURLToPath(url);
+        path = module.local ?? fromFileUrl(url);
       } catch {
         path = url;
       }

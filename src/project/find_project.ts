@@ -1,6 +1,5 @@
 // Finding Stigmer.yaml, kept apart from the loader so the warm path of apply
 // can find a project without loading YAML or validation code.
-import { dirname, join, resolve } from "node:path";
 
 export const PROJECT_FILE = "Stigmer.yaml";
 
@@ -16,3 +15,4 @@ export async function findProjectFile(startDir: string): Promise<string | undefi
     dir = parent;
   }
 }
+import { dirname, join, resolve } from "../path.ts";

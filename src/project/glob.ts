@@ -4,8 +4,8 @@
 // Like shells, wildcards do not match names starting with a dot: such a name
 // must be written in the pattern (`.github/*.yaml`), which zeptomatch alone
 // does not do, hence `dotsNamed`.
+import { join, resolve } from "../path.ts";
 import zeptomatch from "zeptomatch";
-import { join, resolve } from "node:path";
 import { isInside } from "./paths.ts";
 
 export function hasWildcards(pattern: string): boolean {

@@ -1,6 +1,6 @@
 // Manifest files → declared resources, with a located diagnostic for every
 // problem in every document (not just the first).
-import { dirname, resolve } from "node:path";
+import { dirname, resolve } from "../path.ts";
 import type { Diagnostic } from "../errors.ts";
 import type { JsonObject, Kind, ResourceInput } from "../model/resource.ts";
 import { validateManifest } from "../model/kinds.ts";

@@ -1,6 +1,5 @@
 // Path helpers shared by project loading and code mode: show paths relative to
 // the current directory, and keep every file a project names inside the project.
-import { isAbsolute, relative, resolve, sep } from "node:path";
 
 /** A path as users should see it: relative to `cwd` when inside it. */
 export function displayPath(path: string, cwd: string): string {
@@ -37,3 +36,4 @@ export async function realPathInside(root: string, base: string, path: string): 
   }
   return real;
 }
+import { isAbsolute, relative, resolve, sep } from "../path.ts";

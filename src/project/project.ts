@@ -1,6 +1,6 @@
 // Projects (SPEC §8): Stigmer.yaml, its manifests and its program, loaded into
 // one validated batch of declared resources.
-import { dirname, extname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "../path.ts";
 import { z } from "zod";
 import { type Diagnostic, UsageError, ValidationError } from "../errors.ts";
 import { type CodeModeOptions, runCodeMode } from "./code_mode.ts";
