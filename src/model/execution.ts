@@ -41,6 +41,8 @@ export type ExecutionEventType =
   | "task.completed"
   | "task.failed"
   | "agent.message"
+  | "event.emitted"
+  | "event.received"
   | "log"
   | "execution.completed"
   | "execution.failed"
