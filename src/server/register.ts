@@ -5,12 +5,16 @@ import { HealthDefinition } from "../rpc/gen/grpc/health/v1/health.ts";
 import { DaemonServiceDefinition } from "../rpc/gen/stigmer/v1/daemon.ts";
 import { ResourceServiceDefinition } from "../rpc/gen/stigmer/v1/resource.ts";
 import { ExecutionServiceDefinition } from "../rpc/gen/stigmer/v1/execution.ts";
+import { EventServiceDefinition } from "../rpc/gen/stigmer/v1/event.ts";
 import { addService, type Principal, type ServerHooks } from "./grpc_adapter.ts";
 import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";
 import { resourceHandlers } from "./services/resource.ts";
 import { executionHandlers } from "./services/execution.ts";
+import { eventHandlers } from "./services/event.ts";
 import { ExecutionManager } from "./executions/manager.ts";
+import { EventBus } from "./executions/event_bus.ts";
+import { Scheduler } from "./executions/scheduler.ts";
 import type { LlmSettings } from "./llm/chat.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ResourceStore } from "../store/store.ts";
@@ -20,7 +24,9 @@ export interface ServiceParts {
   runtime: Runtime;
   store: ResourceStore;
   health: { serving: boolean };
-  log: Pick<Log, "error" | "debug">;
+  log: Pick<Log, "error" | "debug" | "info">;
+  /** Start scheduled workflows (the local daemon; a shared server does not). */
+  schedules?: boolean;
   llm: LlmSettings;
   authenticate(authorization: string | undefined, method: string): Principal;
 }
@@ -28,7 +34,7 @@ export interface ServiceParts {
 export function registerServices(
   server: grpc.Server,
   parts: ServiceParts,
-): { executions: ExecutionManager } {
+): { executions: ExecutionManager; bus: EventBus; scheduler?: Scheduler } {
   const hooks: ServerHooks = {
     authenticate: parts.authenticate,
     callStarted: (method) => {
@@ -41,8 +47,33 @@ export function registerServices(
   };
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
-  addService(server, ResourceServiceDefinition, resourceHandlers(parts.store), hooks);
-  const executions = new ExecutionManager(parts.store, parts.llm, parts.log);
+  const bus = new EventBus(parts.log);
+  const executions = new ExecutionManager(parts.store, parts.llm, parts.log, bus);
+  const scheduler = parts.schedules
+    ? new Scheduler(parts.store, executions, bus, parts.log)
+    : undefined;
+  addService(
+    server,
+    ResourceServiceDefinition,
+    resourceHandlers(
+      parts.store,
+      scheduler
+        ? {
+          changed: (org) =>
+            void scheduler.reload(org).catch((err) =>
+              parts.log.error(`reloading the schedules of ${org} failed: ${err}`)
+            ),
+          status: (org, resource) => {
+            if (resource.kind !== "Workflow") return undefined;
+            const next = scheduler.nextStart(org, resource.metadata.id);
+            return next ? { nextStart: next } : undefined;
+          },
+        }
+        : {},
+    ),
+    hooks,
+  );
   addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
-  return { executions };
+  addService(server, EventServiceDefinition, eventHandlers(bus), hooks);
+  return { executions, bus, scheduler };
 }

@@ -5,7 +5,15 @@
 // whose `with` attributes are literals, regular expressions or runtime expressions (`.` is
 // the attribute's value), and `correlate` (values extracted from the event that must agree).
 import { boundedData } from "../events.ts";
-import { evaluate, isTruthy, type Template, Var, type Vars } from "../expressions.ts";
+import {
+  compileExpression,
+  compileTemplate,
+  evaluate,
+  isTruthy,
+  type Template,
+  Var,
+  type Vars,
+} from "../expressions.ts";
 import type { PrepareContext, PreparedList, TaskCall, TaskKind } from "../task.ts";
 import type { CloudEvent } from "../types.ts";
 import { eventBus } from "./emit.ts";
@@ -343,4 +351,35 @@ async function iterate(
     });
   }
   return output;
+}
+
+/**
+ * Compiles an event consumption strategy outside a workflow run (a workflow's `schedule.on`,
+ * which the backend's scheduler matches): the same rules as `listen.to`.
+ */
+export function compileStrategy(
+  value: unknown,
+  path: string,
+): { strategy: PreparedStrategy; problems: string[]; needsJq: boolean } {
+  const problems: string[] = [];
+  let needsJq = false;
+  const compiled = (template: Template) => {
+    needsJq ||= template.needsJq;
+    return template;
+  };
+  const unused = (what: string) => () => {
+    throw new Error(`${what} is not available in an event filter`);
+  };
+  const at: PrepareContext = {
+    path,
+    document: {} as PrepareContext["document"],
+    problem: (message, field) => problems.push(`${field ?? path}: ${message}`),
+    list: unused("a task list"),
+    template: (v) => compiled(compileTemplate(v)),
+    expression: (v) => v === undefined ? undefined : compiled(compileExpression(v)),
+    duration: unused("a duration"),
+    directive: unused("a flow directive"),
+    variable: unused("a variable"),
+  };
+  return { strategy: prepareStrategy(value, path, at), problems, needsJq };
 }

@@ -11,6 +11,7 @@ import type { LlmSettings } from "../llm/chat.ts";
 import { runAgentTurn } from "./agent_turn.ts";
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
+import { EventBus } from "./event_bus.ts";
 
 type Listener = (event: ExecutionEvent) => void;
 
@@ -42,6 +43,7 @@ export class ExecutionManager {
     private readonly store: ResourceStore,
     private readonly llm: LlmSettings,
     private readonly log: { error(message: string): void },
+    readonly bus: EventBus = new EventBus(log),
   ) {}
 
   running(): number {
@@ -121,6 +123,7 @@ export class ExecutionManager {
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
+          eventBus: this.bus.forOrg(request.org),
           callAgent: (call) =>
             runAgentTurn(this.store, this.llm, request.org, call.agent, call.message, call.signal),
         }, { signal, executionId: id });
@@ -253,6 +256,11 @@ export class ExecutionManager {
       set?.delete(listener);
       if (set?.size === 0) this.#listeners.delete(id);
     }
+  }
+
+  /** Resolves when the run ends (at once when it is not running here). */
+  async finished(id: string): Promise<void> {
+    await this.#running.get(id)?.done;
   }
 
   /** Stops every run; they end INTERRUPTED with the reason. */

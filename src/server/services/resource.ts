@@ -12,7 +12,7 @@ import {
 } from "../../project/manifest.ts";
 import { checkBatch, type KnownNames } from "../../project/project.ts";
 import { referencedNames } from "../../model/references.ts";
-import { API_VERSION, type Kind } from "../../model/resource.ts";
+import { API_VERSION, type Kind, type Resource } from "../../model/resource.ts";
 import type { Diagnostic } from "../../errors.ts";
 import { parseKind } from "../../model/kind_names.ts";
 import { resourceToWire } from "../convert.ts";
@@ -26,7 +26,24 @@ function kindOf(text: string): Kind {
   }
 }
 
-export function resourceHandlers(store: ResourceStore): Handlers<typeof ResourceServiceDefinition> {
+/** What the process serving resources adds: the scheduler (local daemon) hears of changes. */
+export interface ResourceHooks {
+  /** Workflows of `org` were applied or deleted. */
+  changed?(org: string): void;
+  /** Extra status fields shown with a resource (a workflow's next scheduled start). */
+  status?(org: string, resource: Resource): Record<string, unknown> | undefined;
+}
+
+export function resourceHandlers(
+  store: ResourceStore,
+  hooks: ResourceHooks = {},
+): Handlers<typeof ResourceServiceDefinition> {
+  const toWire = (org: string, resource: Resource) => {
+    const extra = hooks.status?.(org, resource);
+    return resourceToWire(
+      extra ? { ...resource, status: { ...resource.status, ...extra } } : resource,
+    );
+  };
   return {
     apply: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
@@ -75,6 +92,7 @@ export function resourceHandlers(store: ResourceStore): Handlers<typeof Resource
         declared.map((r) => toResourceInput(r, request.project)),
         { pruneProject: request.prune ? request.project : undefined },
       );
+      hooks.changed?.(org);
       return {
         results: [
           ...outcomes.map((o) => ({ action: o.action, resource: resourceToWire(o.resource) })),
@@ -93,7 +111,7 @@ export function resourceHandlers(store: ResourceStore): Handlers<typeof Resource
           `${kind} "${request.ref}" not found in organization ${org}`,
         );
       }
-      return resourceToWire(resource);
+      return toWire(org, resource);
     },
     list: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
@@ -103,7 +121,10 @@ export function resourceHandlers(store: ResourceStore): Handlers<typeof Resource
         pageSize: request.pageSize || undefined,
         pageToken: request.pageToken || undefined,
       });
-      return { items: page.items.map(resourceToWire), nextPageToken: page.nextPageToken };
+      return {
+        items: page.items.map((r) => toWire(org, r)),
+        nextPageToken: page.nextPageToken,
+      };
     },
     delete: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
@@ -115,6 +136,7 @@ export function resourceHandlers(store: ResourceStore): Handlers<typeof Resource
           `${kind} "${request.ref}" not found in organization ${org}`,
         );
       }
+      hooks.changed?.(org);
       return { resource: resourceToWire(resource) };
     },
   };
