@@ -9,7 +9,7 @@ import { doTask } from "./tasks/do.ts";
 import { emitTask } from "./tasks/emit.ts";
 import { forTask } from "./tasks/for.ts";
 import { httpTask } from "./tasks/http.ts";
-import { listenTask } from "./tasks/listen.ts";
+import { checkSchedule, listenTask } from "./tasks/listen.ts";
 import { raiseTask } from "./tasks/raise.ts";
 import { setTask } from "./tasks/set.ts";
 import { switchTask } from "./tasks/switch.ts";
@@ -225,6 +225,7 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
   const list = prepareList(document.do, "do");
   if (Array.isArray(document.do) && document.do.length === 0) report("do", "has no tasks");
   const rootProblem = (field: string) => (message: string) => report(field, message);
+  checkSchedule(document.schedule, report);
   const inputFrom = objectField(document.input, "from", rootProblem("input"), "input");
   const outputAs = objectField(document.output, "as", rootProblem("output"), "output");
   const prepared: PreparedWorkflow = {

@@ -60,7 +60,7 @@ export function registerServices(
       scheduler
         ? {
           changed: (org) =>
-            void scheduler.reload(org).catch((err) =>
+            scheduler.reload(org).catch((err) =>
               parts.log.error(`reloading the schedules of ${org} failed: ${err}`)
             ),
           status: (org, resource) => {

@@ -2,6 +2,7 @@
 // the consumption strategies, errors with their standard type/status/instance, cancellation
 // and timeouts reaching a waiting listen, and the events both tasks record.
 import assert from "node:assert/strict";
+import { assertEquals } from "../helpers/assert.ts";
 import { parse } from "yaml";
 import {
   type CloudEvent,
@@ -332,4 +333,32 @@ Deno.test("emit then listen in two runs on one bus: the emitted event wakes the 
     { signal },
   );
   assert.deepEqual(await listening, [7]);
+});
+
+Deno.test("schedule is checked with the workflow: one timing, durations, cron fields, on filters", async () => {
+  const problems = async (schedule: unknown) => {
+    const doc = workflow([{ a: { set: { x: 1 } } }], { schedule });
+    try {
+      await runWorkflow(doc, {}, recorder(), { signal: new AbortController().signal });
+    } catch (error) {
+      if (error instanceof WorkflowDefinitionError) return error.problems;
+      if (error instanceof WorkflowCancelledError) return [];
+      throw error;
+    }
+    return [];
+  };
+  for (
+    const ok of [{ every: "PT1S" }, { cron: "0 0 * * *" }, { cron: "*/2 * * * * *" }, {
+      after: { minutes: 5 },
+    }, example("schedule-event-driven.yaml").schedule]
+  ) {
+    assertEquals(await problems(ok), [], JSON.stringify(ok));
+  }
+  assertEquals(await problems({ every: "PT1S", cron: "* * * * *" }), [
+    { path: "schedule", message: "use one of every, cron and after, not every and cron" },
+  ]);
+  assertEquals((await problems({ cron: "every day" })).map((p) => p.path), ["schedule/cron"]);
+  assertEquals((await problems({ every: "soon" })).map((p) => p.path), ["schedule/every"]);
+  assertEquals((await problems({})).map((p) => p.path), ["schedule"]);
+  assertEquals((await problems({ on: { one: {} } })).map((p) => p.path), ["schedule/on/one"]);
 });

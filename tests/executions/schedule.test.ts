@@ -54,6 +54,8 @@ interface ListedExecution {
   targetName: string;
   phase: string;
   inputJson: string;
+  startedAt: string;
+  finishedAt: string;
 }
 
 async function executionsOf(home: TestHome, name: string): Promise<ListedExecution[]> {
@@ -63,15 +65,16 @@ async function executionsOf(home: TestHome, name: string): Promise<ListedExecuti
 }
 
 Deno.test(
-  "schedule: every PT1S and a cron with seconds each start the workflow twice",
+  "schedule: every PT1S, a cron with seconds and after PT1S each start the workflow twice",
   withExecutionHome(async (home) => {
     const dir = await writeProject(home, "sched", {
       "every.yaml": scheduled("every-second", "    every: PT1S\n"),
       "cron.yaml": scheduled("cron-second", '    cron: "* * * * * *"\n'),
+      "after.yaml": scheduled("after-second", "    after: PT1S\n"),
     });
     const applied = Date.now();
     await applyProject(home, dir);
-    for (const name of ["every-second", "cron-second"]) {
+    for (const name of ["every-second", "cron-second", "after-second"]) {
       const runs = await waitUntil(
         `two runs of ${name}`,
         async () => {
@@ -82,6 +85,12 @@ Deno.test(
         200,
       );
       assert(runs.length >= 2);
+      if (name === "after-second") {
+        // `after` waits for the previous run to end, then the interval.
+        const [first, second] = runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+        const gap = Date.parse(second.startedAt) - Date.parse(first.finishedAt);
+        assert(gap >= 900, `the second run started ${gap} ms after the first ended`);
+      }
     }
     // `every` starts the first run one interval after loading, not at once.
     assert(Date.now() - applied >= 1000);

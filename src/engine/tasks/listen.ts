@@ -4,6 +4,7 @@
 // consumed, or events that stop it and are not kept), `foreach` (tasks per event), filters
 // whose `with` attributes are literals, regular expressions or runtime expressions (`.` is
 // the attribute's value), and `correlate` (values extracted from the event that must agree).
+import { parseDuration } from "../durations.ts";
 import { boundedData } from "../events.ts";
 import {
   compileExpression,
@@ -15,6 +16,7 @@ import {
   type Vars,
 } from "../expressions.ts";
 import type { PrepareContext, PreparedList, TaskCall, TaskKind } from "../task.ts";
+import type { WorkflowProblem } from "../errors.ts";
 import type { CloudEvent } from "../types.ts";
 import { eventBus } from "./emit.ts";
 
@@ -360,8 +362,8 @@ async function iterate(
 export function compileStrategy(
   value: unknown,
   path: string,
-): { strategy: PreparedStrategy; problems: string[]; needsJq: boolean } {
-  const problems: string[] = [];
+): { strategy: PreparedStrategy; problems: WorkflowProblem[]; needsJq: boolean } {
+  const problems: WorkflowProblem[] = [];
   let needsJq = false;
   const compiled = (template: Template) => {
     needsJq ||= template.needsJq;
@@ -373,7 +375,7 @@ export function compileStrategy(
   const at: PrepareContext = {
     path,
     document: {} as PrepareContext["document"],
-    problem: (message, field) => problems.push(`${field ?? path}: ${message}`),
+    problem: (message, field) => problems.push({ path: field ?? path, message }),
     list: unused("a task list"),
     template: (v) => compiled(compileTemplate(v)),
     expression: (v) => v === undefined ? undefined : compiled(compileExpression(v)),
@@ -382,4 +384,56 @@ export function compileStrategy(
     variable: unused("a variable"),
   };
   return { strategy: prepareStrategy(value, path, at), problems, needsJq };
+}
+
+const CRON_FIELDS = /^\S+(\s+\S+){4,6}$/;
+
+/**
+ * Checks a workflow's `schedule` (run by the backend's scheduler, not by the engine): one of
+ * `every`, `cron` or `after`, and/or `on` events. The cron's fields are counted here; croner
+ * parses them when the daemon loads the schedule.
+ */
+export function checkSchedule(
+  value: unknown,
+  report: (path: string, message: string) => void,
+): void {
+  if (value === undefined) return;
+  if (!isObject(value)) {
+    report("schedule", "must be an object with every, cron, after or on");
+    return;
+  }
+  const timed = ["every", "cron", "after"].filter((key) => value[key] !== undefined);
+  if (timed.length > 1) {
+    report("schedule", `use one of every, cron and after, not ${timed.join(" and ")}`);
+  }
+  if (timed.length === 0 && value.on === undefined) {
+    report("schedule", "needs every, cron, after or on");
+  }
+  for (const key of Object.keys(value)) {
+    if (!["every", "cron", "after", "on"].includes(key)) {
+      report(`schedule/${key}`, `unknown field "${key}" (use every, cron, after, on)`);
+    }
+  }
+  for (const key of ["every", "after"]) {
+    if (value[key] === undefined) continue;
+    try {
+      if (parseDuration(value[key]) <= 0) report(`schedule/${key}`, "must be longer than zero");
+    } catch (error) {
+      report(`schedule/${key}`, (error as Error).message);
+    }
+  }
+  if (
+    value.cron !== undefined &&
+    (typeof value.cron !== "string" || !CRON_FIELDS.test(value.cron.trim()))
+  ) {
+    report(
+      "schedule/cron",
+      'must be a cron expression of 5 fields ("0 0 * * *") or 6 with seconds first',
+    );
+  }
+  if (value.on !== undefined) {
+    for (const problem of compileStrategy(value.on, "schedule/on").problems) {
+      report(problem.path, problem.message);
+    }
+  }
 }

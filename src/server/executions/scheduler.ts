@@ -142,7 +142,9 @@ export class Scheduler {
     }
     if (schedule.on !== undefined) {
       const { strategy, problems, needsJq } = compileStrategy(schedule.on, "schedule/on");
-      if (problems.length > 0) throw new Error(problems.join("; "));
+      if (problems.length > 0) {
+        throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join("; "));
+      }
       if (needsJq) await preloadJq();
       const fresh = () => new Consumption(strategy, new Correlations(null, {}));
       let consumption = fresh();

@@ -28,8 +28,8 @@ function kindOf(text: string): Kind {
 
 /** What the process serving resources adds: the scheduler (local daemon) hears of changes. */
 export interface ResourceHooks {
-  /** Workflows of `org` were applied or deleted. */
-  changed?(org: string): void;
+  /** Workflows of `org` were applied or deleted (awaited: a `get` right after sees the result). */
+  changed?(org: string): Promise<void>;
   /** Extra status fields shown with a resource (a workflow's next scheduled start). */
   status?(org: string, resource: Resource): Record<string, unknown> | undefined;
 }
@@ -92,7 +92,7 @@ export function resourceHandlers(
         declared.map((r) => toResourceInput(r, request.project)),
         { pruneProject: request.prune ? request.project : undefined },
       );
-      hooks.changed?.(org);
+      await hooks.changed?.(org);
       return {
         results: [
           ...outcomes.map((o) => ({ action: o.action, resource: resourceToWire(o.resource) })),
@@ -136,7 +136,7 @@ export function resourceHandlers(
           `${kind} "${request.ref}" not found in organization ${org}`,
         );
       }
-      hooks.changed?.(org);
+      await hooks.changed?.(org);
       return { resource: resourceToWire(resource) };
     },
   };
