@@ -35,6 +35,10 @@ const WAITER = workflowManifest(
               with:
                 type: com.example.ping
                 data: \${ .n > 0 }
+        foreach:
+          item: ping
+          output:
+            as: '\${ $ping + {seen: true} }'
     - answer:
         set:
           got: \${ .[0].n }
@@ -107,6 +111,8 @@ Deno.test(
       const execution = await getExecution(home, id);
       assertEquals(execution.phase, "COMPLETED");
       assertEquals(execution.output, { got: 5 });
+      const listened = events.find((e) => e.type === "task.completed" && e.task === "do/0/wait");
+      assertEquals(JSON.parse(listened!.dataJson as string), [{ n: 5, seen: true }]);
     } finally {
       await stop(run);
     }
