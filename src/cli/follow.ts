@@ -47,6 +47,10 @@ function printEvent(event: ExecutionEvent): void {
     }
     case "agent.message":
       return info(`${c.cyan("agent")} ${event.task}: ${event.message}`);
+    case "event.emitted":
+      return info(c.dim(`  ↑ ${event.task}: emitted ${event.message}`));
+    case "event.received":
+      return info(c.dim(`  ↓ ${event.task}: received ${event.message}`));
     case "log":
       return info(c.dim(event.message));
     case "execution.started":

@@ -362,3 +362,48 @@ Deno.test("schedule is checked with the workflow: one timing, durations, cron fi
   assertEquals((await problems({})).map((p) => p.path), ["schedule"]);
   assertEquals((await problems({ on: { one: {} } })).map((p) => p.path), ["schedule/on/one"]);
 });
+
+Deno.test("listen-to-any-forever-foreach.yaml: posts each event until cancelled", async () => {
+  const posted: Array<{ url: string; body: unknown }> = [];
+  const fakeFetch: typeof fetch = (input, init) => {
+    posted.push({ url: String(input), body: JSON.parse(String(init?.body)) });
+    return Promise.resolve(
+      new Response("{}", { headers: { "content-type": "application/json" } }),
+    );
+  };
+  const bus = new MemoryBus();
+  const controller = new AbortController();
+  const hooks = Object.assign(recorder(undefined, fakeFetch), { eventBus: bus });
+  const running = runWorkflow(example("listen-to-any-forever-foreach.yaml"), {}, hooks, {
+    signal: controller.signal,
+  });
+  await bus.waitForListener();
+  bus.publish(event("gossip", { who: "a" }));
+  bus.publish(event("rumour", { who: "b" }));
+  while (posted.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  controller.abort();
+  assert.ok(await rejection(running) instanceof WorkflowCancelledError);
+  assert.deepEqual(posted.map((p) => p.body), [{ event: { who: "a" } }, { event: { who: "b" } }]);
+  assert.match(posted[0].url, /^https:\/\/fake-chat-api\.com\/room\//);
+  assert.equal(bus.subscribers, 0);
+});
+
+Deno.test("listen-to-one.yaml unchanged: the event, then the next task's call", async () => {
+  const calls: string[] = [];
+  const fakeFetch: typeof fetch = (input) => {
+    calls.push(String(input));
+    return Promise.resolve(
+      new Response('{"started":true}', { headers: { "content-type": "application/json" } }),
+    );
+  };
+  const bus = new MemoryBus();
+  const hooks = Object.assign(recorder(undefined, fakeFetch), { eventBus: bus });
+  const running = runWorkflow(example("listen-to-one.yaml"), {}, hooks, {
+    signal: new AbortController().signal,
+  });
+  await bus.waitForListener();
+  bus.publish(event("com.virtual-wf-powered-race.events.race.started.v1", { carId: 7 }));
+  assert.deepEqual(await running, { started: true });
+  assert.equal(calls.length, 1);
+  assert.match(calls[0], /^https:\/\/virtual-wf-powered-race\.com\/api\/v4\/cars\//);
+});
