@@ -140,6 +140,10 @@ Deno.test(
       const result = await run.result();
       assertExit(result, 0, "stigmer run waiter");
       const id = ndjson(result.stdout)[0].executionId as string;
+      // Followed in a terminal, the emitted event gets a line of its own.
+      const shown = await home.run(["run", "sender", "--input", "n=4"]);
+      assertExit(shown, 0, "stigmer run sender");
+      assertIncludes(shown.stderr, "emitted com.example.ping from urn:sender");
       assertEquals((await getExecution(home, id)).output, { got: 3 });
     } finally {
       await stop(run);
