@@ -349,6 +349,8 @@ Deno.test("schedule is checked with the workflow: one timing, durations, cron fi
   };
   for (
     const ok of [{ every: "PT1S" }, { cron: "0 0 * * *" }, { cron: "*/2 * * * * *" }, {
+      cron: "@daily",
+    }, {
       after: { minutes: 5 },
     }, example("schedule-event-driven.yaml").schedule]
   ) {

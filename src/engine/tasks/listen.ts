@@ -386,7 +386,7 @@ export function compileStrategy(
   return { strategy: prepareStrategy(value, path, at), problems, needsJq };
 }
 
-const CRON_FIELDS = /^\S+(\s+\S+){4,6}$/;
+const CRON_FIELDS = /^(@[a-z]+|\S+(\s+\S+){4,6})$/;
 
 /**
  * Checks a workflow's `schedule` (run by the backend's scheduler, not by the engine): one of
@@ -428,7 +428,7 @@ export function checkSchedule(
   ) {
     report(
       "schedule/cron",
-      'must be a cron expression of 5 fields ("0 0 * * *") or 6 with seconds first',
+      'must be a cron expression of 5 fields ("0 0 * * *"), 6 with seconds first, or @daily and the like',
     );
   }
   if (value.on !== undefined) {
