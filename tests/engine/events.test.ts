@@ -409,3 +409,18 @@ Deno.test("listen-to-one.yaml unchanged: the event, then the next task's call", 
   assert.equal(calls.length, 1);
   assert.match(calls[0], /^https:\/\/virtual-wf-powered-race\.com\/api\/v4\/cars\//);
 });
+
+Deno.test("listen: a filter expression that fails is an expression error at the task", async () => {
+  const { bus, hooks, running } = start(workflow([{
+    check: { listen: { to: { one: { with: { type: "n", data: "${ .count | tonumber > 2 }" } } } } },
+  }]));
+  await bus.waitForListener();
+  bus.publish(event("n", { count: "many" }));
+  const error = await rejection(running);
+  assert.ok(error instanceof WorkflowError);
+  assert.equal(error.type, ERROR_TYPES.expression);
+  assert.equal(error.status, 400);
+  assert.equal(error.instance, "/do/0/check");
+  assert.equal(bus.subscribers, 0);
+  assert.deepEqual(hooks.trace(), ["task.started do/0/check", "task.failed do/0/check"]);
+});
