@@ -126,7 +126,11 @@ export class Scheduler {
       if (typeof schedule.cron !== "string") throw new Error("schedule.cron must be a string");
       this.#cron ??= (await import("croner")).Cron;
       const cron = new this.#cron(schedule.cron, { paused: true });
-      this.#arm(entry, () => cron.nextRun() ?? undefined);
+      // After the start that just fired (a timer may fire a millisecond early: never twice).
+      this.#arm(entry, (previous) => {
+        const from = previous && previous.getTime() > Date.now() ? previous : new Date();
+        return cron.nextRun(from) ?? undefined;
+      });
     } else if (schedule.every !== undefined) {
       const every = parseDuration(schedule.every);
       if (every <= 0) throw new Error("schedule.every must be longer than zero");
@@ -168,7 +172,7 @@ export class Scheduler {
   }
 
   /** Runs at each time `nextTime` gives, for as long as the entry lives. */
-  #arm(entry: Entry, nextTime: () => Date | undefined): void {
+  #arm(entry: Entry, nextTime: (previous?: Date) => Date | undefined): void {
     const schedule = (at: Date | undefined) => {
       entry.next = at;
       if (!at || entry.stopped) return;
@@ -180,7 +184,7 @@ export class Scheduler {
         }
         entry.timer = setTimeout(() => {
           if (entry.stopped) return;
-          schedule(nextTime());
+          schedule(nextTime(at));
           void this.#startRun(entry, {});
         }, Math.max(0, delay));
       };
