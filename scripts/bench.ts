@@ -10,7 +10,7 @@ import { readDaemonInfo } from "../src/rpc/daemon_info.ts";
 interface Row {
   name: string;
   samples: number[];
-  unit: "ms" | "MiB";
+  unit: "ms" | "MiB" | "events/s";
   note?: string;
   vsFloor?: boolean;
 }
@@ -89,6 +89,60 @@ async function firstEventMs(home: TestHome, cwd: string): Promise<number> {
   return ms;
 }
 
+const EVENTS = 500;
+
+/** A workflow that emits EVENTS events, and one that listens until it has them all. */
+function eventWorkflows(): string {
+  const head = (name: string) =>
+    `apiVersion: agentic.stigmer.ai/v1\nkind: Workflow\nmetadata:\n  name: ${name}\nspec:\n` +
+    `  document: {dsl: "1.0.0", namespace: bench, name: ${name}, version: "0.1.0"}\n  do:\n`;
+  return head("event-sink") +
+    `    - gather:\n        listen:\n          to:\n            any: [{with: {type: bench.tick}}]\n` +
+    `            until: "length == ${EVENTS}"\n` +
+    "---\n" + head("event-source") +
+    `    - loop:\n        for: {in: "\${ [range(${EVENTS})] }"}\n        do:\n` +
+    `          - tick:\n              emit:\n                event:\n                  with:\n` +
+    `                    source: urn:bench\n                    type: bench.tick\n` +
+    `                    data: "\${ $item }"\n`;
+}
+
+/**
+ * Events per second from `emit` to a listening run: the daemon's own event times, from the
+ * source's first event.emitted to the sink's last event.received (both stored, as in use).
+ */
+async function eventsPerSecond(home: TestHome, cwd: string): Promise<number> {
+  const child = denoRun(MAIN, ["run", "event-sink", "--json"], home, cwd).spawn();
+  void child.stderr.pipeTo(new WritableStream());
+  const lines: Array<Record<string, string>> = [];
+  const reading = (async () => {
+    let buffer = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let at;
+      while ((at = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, at);
+        buffer = buffer.slice(at + 1);
+        if (line.startsWith("{")) lines.push(JSON.parse(line));
+      }
+    }
+  })();
+  while (!lines.some((e) => e.type === "task.started")) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const source = await home.run(["run", "event-source", "--json"], { cwd });
+  if (source.code !== 0) throw new Error(`event-source failed: ${source.stderr}`);
+  await child.status;
+  await reading;
+  const emitted = source.stdout.split("\n").filter((l) => l.includes('"event.emitted"'));
+  const received = lines.filter((e) => e.type === "event.received");
+  if (emitted.length !== EVENTS || received.length !== EVENTS) {
+    throw new Error(`emitted ${emitted.length}, received ${received.length} of ${EVENTS}`);
+  }
+  const first = Date.parse(JSON.parse(emitted[0]).time);
+  const last = Date.parse(received.at(-1)!.time);
+  return EVENTS / ((last - first) / 1000);
+}
+
 async function main() {
   const home = await makeTestHome();
   const work = await Deno.makeTempDir({ prefix: "stigmer-bench-" });
@@ -99,6 +153,12 @@ async function main() {
       throw new Error("init failed");
     }
     const stop = async () => void (await home.run(["server", "stop"]));
+    if (args.includes("--events-only")) {
+      await bench("floor: deno run empty.ts", () => denoRun(`${work}/empty.ts`, [], home));
+      await eventsRow(home, work);
+      report(false);
+      return;
+    }
 
     await bench("floor: deno run empty.ts", () => denoRun(`${work}/empty.ts`, [], home));
     await bench("stigmer --version", () => denoRun(MAIN, ["--version"], home));
@@ -182,6 +242,8 @@ async function main() {
       { runs: HEAVY_RUNS, warmup: 1 },
     );
 
+    await eventsRow(home, work);
+
     await stop();
     await home.run(["server", "start"]);
     await new Promise((r) => setTimeout(r, 3000));
@@ -205,7 +267,20 @@ async function main() {
   report();
 }
 
-function report() {
+async function eventsRow(home: TestHome, work: string): Promise<void> {
+  await Deno.writeTextFile(`${work}/events.yaml`, eventWorkflows());
+  const applied = await home.run(["apply", "-f", `${work}/events.yaml`], { cwd: work });
+  if (applied.code !== 0) throw new Error(`apply of the event workflows failed: ${applied.stderr}`);
+  const rates: number[] = [];
+  for (let i = 0; i < HEAVY_RUNS; i++) rates.push(await eventsPerSecond(home, work));
+  rows.push({
+    name: `events per second, emit → listening run (${EVENTS} events, stored)`,
+    samples: rates,
+    unit: "events/s",
+  });
+}
+
+function report(writeResults = true) {
   const floor = median(rows[0].samples);
   const lines = [
     "| Measurement | Median | Spread (min–max) | × floor |",
@@ -227,6 +302,7 @@ function report() {
     cores: navigator.hardwareConcurrency,
     runs: RUNS,
   };
+  if (!writeResults) return;
   Deno.mkdirSync(`${REPO}/bench-results`, { recursive: true });
   Deno.writeTextFileSync(
     `${REPO}/bench-results/latest.json`,

@@ -95,6 +95,10 @@ function printEvent(event: ExecutionEvent): void {
       return info(`  ${c.green("⚙")} ${event.message}`);
     case "tool.call.failed":
       return info(`  ${c.red("⚙")} ${event.message}`);
+    case "event.emitted":
+      return info(c.dim(`  ↑ ${event.task}: emitted ${event.message}`));
+    case "event.received":
+      return info(c.dim(`  ↓ ${event.task}: received ${event.message}`));
     case "log":
       return info(c.dim(event.message));
     case "execution.started":

@@ -25,6 +25,7 @@ import type { RunOptions } from "./commands/run.ts";
 import type { ServerRunOptions } from "./commands/server/run.ts";
 import type { LoginOptions } from "./commands/login.ts";
 import type { ExecutionListOptions } from "./commands/executions/list.ts";
+import type { EmitOptions } from "./commands/events.ts";
 
 export const NAME = "stigmer";
 
@@ -289,6 +290,33 @@ const executions = buildRouteMap({
     }),
   },
   docs: { brief: "inspect and cancel executions" },
+});
+
+const events = buildRouteMap({
+  routes: {
+    emit: buildCommand<Omit<EmitOptions, "autoStart"> & Remote, []>({
+      loader: reported(async () => (await import("./commands/events.ts")).emit),
+      parameters: {
+        flags: {
+          type: { kind: "parsed", parse: String, brief: "the event's type", placeholder: "type" },
+          source: {
+            kind: "parsed",
+            parse: String,
+            brief: "the event's source (a URI)",
+            placeholder: "uri",
+          },
+          data: { kind: "parsed", ...text, brief: "the event's data (JSON)", placeholder: "json" },
+          subject: { kind: "parsed", ...text, brief: "the event's subject", placeholder: "text" },
+          id: { kind: "parsed", ...text, brief: "the event's id (default: a new one)" },
+          json,
+          org,
+          autoStart,
+        },
+      },
+      docs: { brief: "publish a CloudEvent to the listening runs and schedules" },
+    }),
+  },
+  docs: { brief: "publish events to workflows that listen" },
 });
 
 const noArguments = {} as const;
@@ -705,6 +733,7 @@ const root = buildRouteMap({
     executions,
     sessions,
     secret,
+    events,
     server,
     init,
     login,

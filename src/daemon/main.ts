@@ -3,6 +3,7 @@
 // Shutdown call or after the idle timeout.
 import * as grpc from "@grpc/grpc-js";
 import { dataPaths } from "../config/paths.ts";
+import { LOCAL_ORG } from "../config/backend_mode.ts";
 import { ensurePrivateDir, writeFileAtomic } from "../config/secure_fs.ts";
 import { acquireLock, removeDaemonInfo } from "../rpc/daemon_info.ts";
 import { writeDaemonInfo } from "./write_daemon_info.ts";
@@ -169,11 +170,12 @@ export async function runDaemon(argv: string[]): Promise<number> {
       runningExecutions: (orgs) => executions.running(orgs),
       requestShutdown: (reason) => void shutdown(reason),
     };
-    const { executions } = registerServices(server, {
+    const { executions, scheduler } = registerServices(server, {
       runtime,
       store,
       health,
       log,
+      schedules: true,
       llm: () => currentLlm(args, log),
       authenticate: localAuthenticator(secret),
       agents: {
@@ -190,6 +192,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       health.serving = false;
       log.info(`shutting down: ${reason}`);
       clearInterval(idleTimer);
+      scheduler?.stop();
       await executions.stopAll("the daemon stopped");
       await stopServer(server);
       removeDaemonInfo(paths.daemonInfo, instanceId);
@@ -227,6 +230,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       startedAt: startedAt.toISOString(),
     });
     log.info(`listening on ${host}:${port}`);
+    await scheduler?.start([LOCAL_ORG]);
 
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
       Deno.addSignalListener(signal, () => void shutdown(`received ${signal}`));
@@ -235,7 +239,10 @@ export async function runDaemon(argv: string[]): Promise<number> {
     const idleCheckMs = Math.min(Math.max(args.idleTimeoutMs / 10, 200), 30_000);
     const idleTimer = setInterval(() => {
       if (args.idleTimeoutMs <= 0) return;
-      if (executions.running() === 0 && activity.idleMs() >= args.idleTimeoutMs) {
+      if (
+        executions.running() === 0 && activity.idleMs() >= args.idleTimeoutMs &&
+        !scheduler?.dueWithin(args.idleTimeoutMs)
+      ) {
         void shutdown(`idle for ${Math.round(activity.idleMs() / 1000)}s`);
       }
     }, idleCheckMs);

@@ -16,8 +16,10 @@ export {
 export { MAX_EVENT_DATA_CHARS } from "./events.ts";
 export type {
   AgentCallRequest,
+  CloudEvent,
   EngineEvent,
   EngineHooks,
+  EventHooks,
   RunOptions,
   TaskDefinition,
   TaskList,

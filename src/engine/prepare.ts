@@ -6,9 +6,11 @@ import { compileExpression, compileTemplate, type Template } from "./expressions
 import type { PrepareContext, PreparedList, PreparedTask, TaskKind } from "./task.ts";
 import { agentTask } from "./tasks/agent.ts";
 import { doTask } from "./tasks/do.ts";
+import { emitTask } from "./tasks/emit.ts";
 import { forTask } from "./tasks/for.ts";
 import { httpTask } from "./tasks/http.ts";
 import { mcpTask } from "./tasks/mcp.ts";
+import { checkSchedule, listenTask } from "./tasks/listen.ts";
 import { raiseTask } from "./tasks/raise.ts";
 import { setTask } from "./tasks/set.ts";
 import { switchTask } from "./tasks/switch.ts";
@@ -38,14 +40,27 @@ const KINDS: Record<string, KindSpec> = {
   wait: { kind: waitTask, fields: ["wait"] },
   raise: { kind: raiseTask, fields: ["raise"] },
   do: { kind: doTask, fields: ["do"] },
+  emit: { kind: emitTask, fields: ["emit"] },
+  listen: { kind: listenTask, fields: ["listen", "foreach"] },
   "call http": { kind: httpTask, fields: ["call", "with"] },
   "call agent": { kind: agentTask, fields: ["call", "with"] },
   "call mcp": { kind: mcpTask, fields: ["call", "with"] },
 };
 
 // Checked in this order: `for` and `try` tasks also have a `do`/`catch` field.
-const KIND_FIELDS = ["call", "set", "switch", "for", "try", "wait", "raise", "do"];
-const UNSUPPORTED = ["fork", "emit", "listen", "run"];
+const KIND_FIELDS = [
+  "call",
+  "set",
+  "switch",
+  "for",
+  "try",
+  "wait",
+  "raise",
+  "emit",
+  "listen",
+  "do",
+];
+const UNSUPPORTED = ["fork", "run"];
 const COMMON_FIELDS = new Set(["if", "input", "output", "export", "timeout", "then", "metadata"]);
 const DIRECTIVES = new Set(["continue", "exit", "end"]);
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -212,6 +227,7 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
   const list = prepareList(document.do, "do");
   if (Array.isArray(document.do) && document.do.length === 0) report("do", "has no tasks");
   const rootProblem = (field: string) => (message: string) => report(field, message);
+  checkSchedule(document.schedule, report);
   const inputFrom = objectField(document.input, "from", rootProblem("input"), "input");
   const outputAs = objectField(document.output, "as", rootProblem("output"), "output");
   const prepared: PreparedWorkflow = {
@@ -244,13 +260,15 @@ function kindOf(def: TaskDefinition, problem: (message: string) => void): string
   const unsupported = UNSUPPORTED.find((field) => field in def);
   if (unsupported) {
     problem(
-      `"${unsupported}" tasks are not supported here (supported: set, call http, call agent, call mcp, switch, for, try, wait, raise, do)`,
+      `"${unsupported}" tasks are not supported here (supported: set, call http, call agent, call mcp, switch, for, try, wait, raise, emit, listen, do)`,
     );
     return undefined;
   }
   const field = KIND_FIELDS.find((f) => f in def);
   if (!field) {
-    problem("not a task: it needs one of call, set, switch, for, try, wait, raise or do");
+    problem(
+      "not a task: it needs one of call, set, switch, for, try, wait, raise, emit, listen or do",
+    );
     return undefined;
   }
   if (field !== "call") return field;

@@ -72,8 +72,31 @@ export interface McpCallRequest {
   task: string;
 }
 
+/** A CloudEvent 1.0 in its JSON form: what `emit` publishes and `listen` consumes. */
+export interface CloudEvent {
+  specversion: string;
+  id: string;
+  source: string;
+  type: string;
+  time?: string;
+  subject?: string;
+  datacontenttype?: string;
+  dataschema?: string;
+  data?: unknown;
+  [extension: string]: unknown;
+}
+
+/** The event bus of the process running the workflow (scoped to the run's organization). */
+export interface EventHooks {
+  publish(event: CloudEvent): void | Promise<void>;
+  /** Calls `onEvent` for every event published from now until the returned function is called. */
+  subscribe(onEvent: (event: CloudEvent) => void): () => void;
+}
+
 export interface EngineHooks {
   emit(event: EngineEvent): void | Promise<void>;
+  /** The event bus for `emit` and `listen`; without it those tasks fail with a runtime error. */
+  eventBus?: EventHooks;
   /** Runs one turn of the named agent and returns its reply text. */
   callAgent(request: AgentCallRequest): Promise<string>;
   /** `call: mcp`: one MCP method; the JSON-RPC result. */

@@ -44,6 +44,8 @@ export type ExecutionEventType =
   | "tool.call.started"
   | "tool.call.completed"
   | "tool.call.failed"
+  | "event.emitted"
+  | "event.received"
   | "log"
   | "execution.completed"
   | "execution.failed"

@@ -42,7 +42,7 @@ const TYPE_FIELDS: Record<TaskType, string[]> = {
   raise: [],
   do: [],
   emit: [],
-  listen: [],
+  listen: ["foreach"],
   run: [],
   fork: [],
 };

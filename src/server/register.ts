@@ -5,6 +5,7 @@ import { HealthDefinition } from "../rpc/gen/grpc/health/v1/health.ts";
 import { DaemonServiceDefinition } from "../rpc/gen/stigmer/v1/daemon.ts";
 import { ResourceServiceDefinition } from "../rpc/gen/stigmer/v1/resource.ts";
 import { ExecutionServiceDefinition } from "../rpc/gen/stigmer/v1/execution.ts";
+import { EventServiceDefinition } from "../rpc/gen/stigmer/v1/event.ts";
 import { addService, type Principal, type ServerHooks } from "./grpc_adapter.ts";
 import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";
@@ -12,6 +13,9 @@ import { resourceHandlers } from "./services/resource.ts";
 import { executionHandlers } from "./services/execution.ts";
 import { type AgentParts, ExecutionManager } from "./executions/manager.ts";
 import type { LlmSource } from "./llm/chat.ts";
+import { eventHandlers } from "./services/event.ts";
+import { EventBus } from "./executions/event_bus.ts";
+import { Scheduler } from "./executions/scheduler.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ResourceStore } from "../store/store.ts";
 import type { Log } from "./log.ts";
@@ -20,17 +24,19 @@ export interface ServiceParts {
   runtime: Runtime;
   store: ResourceStore;
   health: { serving: boolean };
-  log: Pick<Log, "error" | "debug">;
+  log: Pick<Log, "error" | "debug" | "info">;
   llm: LlmSource;
   /** MCP process record, secrets, sessions, whether stdio MCP servers may start. */
   agents?: AgentParts;
+  /** Start scheduled workflows (the local daemon; a shared server does not). */
+  schedules?: boolean;
   authenticate(authorization: string | undefined, method: string): Principal;
 }
 
 export function registerServices(
   server: grpc.Server,
   parts: ServiceParts,
-): { executions: ExecutionManager } {
+): { executions: ExecutionManager; bus: EventBus; scheduler?: Scheduler } {
   const hooks: ServerHooks = {
     authenticate: parts.authenticate,
     callStarted: (method) => {
@@ -43,8 +49,33 @@ export function registerServices(
   };
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
-  addService(server, ResourceServiceDefinition, resourceHandlers(parts.store), hooks);
-  const executions = new ExecutionManager(parts.store, parts.llm, parts.log, parts.agents);
+  const bus = new EventBus(parts.log);
+  const executions = new ExecutionManager(parts.store, parts.llm, parts.log, parts.agents, bus);
+  const scheduler = parts.schedules
+    ? new Scheduler(parts.store, executions, bus, parts.log)
+    : undefined;
+  addService(
+    server,
+    ResourceServiceDefinition,
+    resourceHandlers(
+      parts.store,
+      scheduler
+        ? {
+          changed: (org) =>
+            scheduler.reload(org).catch((err) =>
+              parts.log.error(`reloading the schedules of ${org} failed: ${err}`)
+            ),
+          status: (org, resource) => {
+            if (resource.kind !== "Workflow") return undefined;
+            const next = scheduler.nextStart(org, resource.metadata.id);
+            return next ? { nextStart: next } : undefined;
+          },
+        }
+        : {},
+    ),
+    hooks,
+  );
   addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
-  return { executions };
+  addService(server, EventServiceDefinition, eventHandlers(bus), hooks);
+  return { executions, bus, scheduler };
 }

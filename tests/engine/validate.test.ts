@@ -61,7 +61,7 @@ Deno.test("validate: valid per the schema but not runnable here", async () => {
     {
       path: "do/0/a",
       message:
-        '"fork" tasks are not supported here (supported: set, call http, call agent, call mcp, switch, for, try, wait, raise, do)',
+        '"fork" tasks are not supported here (supported: set, call http, call agent, call mcp, switch, for, try, wait, raise, emit, listen, do)',
     },
     {
       path: "do/1/c/then",

@@ -25,6 +25,15 @@ function parseSelector(pairs: string[] = []): Record<string, string> {
   return labels;
 }
 
+/** "in 4s", "on event" or "-" (not scheduled, or not by this backend). */
+function nextStart(resource: Resource, now = Date.now()): string {
+  const next = resource.statusJson ? JSON.parse(resource.statusJson).nextStart : undefined;
+  if (typeof next !== "string") return "-";
+  const at = Date.parse(next);
+  if (Number.isNaN(at)) return next;
+  return `in ${age(new Date(now - Math.max(0, at - now)).toISOString(), now)}`;
+}
+
 async function print(resources: Resource[], output: GetOptions["output"], single: boolean) {
   if (output === "json") {
     const docs = resources.map(resourceDocument);
@@ -34,15 +43,18 @@ async function print(resources: Resource[], output: GetOptions["output"], single
     const { stringify } = await import("yaml");
     return writeOut(resources.map((r) => stringify(resourceDocument(r))).join("---\n"));
   }
+  // Workflows show when their schedule starts them next (the local daemon's scheduler).
+  const workflows = resources.length > 0 && resources.every((r) => r.kind === "Workflow");
   writeOut(
     await formatTable(
-      ["NAME", "VERSION", "ID", "AGE", "PROJECT"],
+      ["NAME", "VERSION", "ID", "AGE", "PROJECT", ...(workflows ? ["NEXT START"] : [])],
       resources.map((r) => [
         r.metadata?.name ?? "",
         String(r.metadata?.version ?? ""),
         r.metadata?.id ?? "",
         age(r.metadata?.createdAt ?? ""),
         r.metadata?.project ?? "",
+        ...(workflows ? [nextStart(r)] : []),
       ]),
     ),
   );

@@ -32,6 +32,7 @@ export interface SecretSource {
 }
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
+import { EventBus } from "./event_bus.ts";
 
 type Listener = (event: ExecutionEvent) => void;
 
@@ -91,6 +92,7 @@ export class ExecutionManager {
     private readonly llm: LlmSource,
     private readonly log: { error(message: string): void },
     private readonly agents: AgentParts = {},
+    readonly bus: EventBus = new EventBus(log),
   ) {}
 
   /** Executions running in this process: all of them, or those of the given organizations. */
@@ -280,6 +282,7 @@ export class ExecutionManager {
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
+          eventBus: this.bus.forOrg(request.org),
           callAgent: (call) =>
             this.#runAgent(request.org, id, {
               agent: call.agent,
@@ -442,6 +445,11 @@ export class ExecutionManager {
       set?.delete(listener);
       if (set?.size === 0) this.#listeners.delete(id);
     }
+  }
+
+  /** Resolves when the run ends (at once when it is not running here). */
+  async finished(id: string): Promise<void> {
+    await this.#running.get(id)?.done;
   }
 
   /** Stops every run; they end INTERRUPTED with the reason. */

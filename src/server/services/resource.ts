@@ -16,7 +16,7 @@ import { DIAGNOSTICS_TRAILER, GrpcError, Status } from "../../rpc/status.ts";
 import { manifestFromValue } from "../../project/manifest.ts";
 import { formatKeyPath } from "../../model/problems.ts";
 import { missingReferenceMessage, type Reference, referencesOf } from "../../model/references.ts";
-import { API_VERSION, type Kind, type ResourceInput } from "../../model/resource.ts";
+import { API_VERSION, type Kind, type Resource, type ResourceInput } from "../../model/resource.ts";
 import { type Diagnostic, formatDiagnostic } from "../../errors.ts";
 import { parseKind } from "../../model/kind_names.ts";
 import { resourceToWire } from "../convert.ts";
@@ -180,12 +180,31 @@ function refuseLargeBatch(
   }
 }
 
-export function resourceHandlers(store: ResourceStore): Handlers<typeof ResourceServiceDefinition> {
+/** What the process serving resources adds: the scheduler (local daemon) hears of changes. */
+export interface ResourceHooks {
+  /** Workflows of `org` were applied or deleted (awaited: a `get` right after sees the result). */
+  changed?(org: string): Promise<void>;
+  /** Extra status fields shown with a resource (a workflow's next scheduled start). */
+  status?(org: string, resource: Resource): Record<string, unknown> | undefined;
+}
+
+export function resourceHandlers(
+  store: ResourceStore,
+  hooks: ResourceHooks = {},
+): Handlers<typeof ResourceServiceDefinition> {
+  const toWire = (org: string, resource: Resource) => {
+    const extra = hooks.status?.(org, resource);
+    return resourceToWire(
+      extra ? { ...resource, status: { ...resource.status, ...extra } } : resource,
+    );
+  };
   return {
-    apply: (request, ctx) => {
+    apply: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
       refuseLargeBatch(request.resources);
-      return applyBatch(store, org, request);
+      const applied = await applyBatch(store, org, request);
+      await hooks.changed?.(org);
+      return applied;
     },
     get: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
@@ -197,7 +216,7 @@ export function resourceHandlers(store: ResourceStore): Handlers<typeof Resource
           `${kind} "${request.ref}" not found in organization ${org}`,
         );
       }
-      return resourceToWire(resource);
+      return toWire(org, resource);
     },
     list: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
@@ -207,7 +226,10 @@ export function resourceHandlers(store: ResourceStore): Handlers<typeof Resource
         pageSize: request.pageSize || undefined,
         pageToken: request.pageToken || undefined,
       });
-      return { items: page.items.map(resourceToWire), nextPageToken: page.nextPageToken };
+      return {
+        items: page.items.map((r) => toWire(org, r)),
+        nextPageToken: page.nextPageToken,
+      };
     },
     delete: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
@@ -219,6 +241,7 @@ export function resourceHandlers(store: ResourceStore): Handlers<typeof Resource
           `${kind} "${request.ref}" not found in organization ${org}`,
         );
       }
+      await hooks.changed?.(org);
       return { resource: resourceToWire(resource) };
     },
   };
