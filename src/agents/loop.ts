@@ -5,11 +5,10 @@
 import type { ModelMessage, Tool } from "ai";
 import type { ExecutionEventType } from "../model/execution.ts";
 import type { ResourceStore } from "../store/store.ts";
-import type { LlmSettings } from "../server/llm/chat.ts";
+import type { LlmSettings } from "../model/llm.ts";
 import { connectMcpServer, type McpConnection, type McpServerConfig } from "../mcp/client.ts";
 import type { McpProcessRecord } from "../mcp/process_record.ts";
 import { baseOf, languageModel, providerHint } from "./model.ts";
-import { readNamedVariable } from "../config/environment.ts";
 import { loadAgent, resolveAgentSpec, type ResolvedAgent, type SecretLookup } from "./spec.ts";
 import { Redactor } from "../secrets/vault.ts";
 
@@ -139,7 +138,7 @@ async function agentLoop(
   const model = await languageModel(
     request.llm,
     agent.model,
-    apiKey ?? readNamedVariable(request.llm.apiKeyEnv),
+    apiKey ?? request.llm.apiKey,
   );
 
   const refused = agent.mcpServers.find((s) => s.stdio);

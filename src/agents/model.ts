@@ -3,8 +3,7 @@
 // servers lack OpenAI's /v1/responses, which @ai-sdk/openai calls by default),
 // or Anthropic. Loaded lazily: the AI SDK is only ever imported by the daemon.
 import type { LanguageModel } from "ai";
-import { readNamedVariable } from "../config/environment.ts";
-import type { LlmSettings } from "../server/llm/chat.ts";
+import type { LlmSettings } from "../model/llm.ts";
 
 export function baseOf(settings: LlmSettings): string {
   return settings.baseUrl.replace(/\/+$/, "");
@@ -20,7 +19,7 @@ export function providerHint(settings: LlmSettings): string {
 export async function languageModel(
   settings: LlmSettings,
   modelName: string | undefined,
-  apiKey: string | undefined = readNamedVariable(settings.apiKeyEnv),
+  apiKey: string | undefined = settings.apiKey,
 ): Promise<LanguageModel> {
   const model = modelName || settings.model;
   const base = baseOf(settings);

@@ -2,7 +2,7 @@
 // `stigmer run AGENT -m M --session NAME` continues. Kept by the local backend
 // as one JSON file per session in its data dir (0600): the messages as the AI
 // SDK records them (secret values already hidden), and the runs that added to it.
-import { ensurePrivateDir, readTextIfExists, writeFileAtomic } from "../config/secure_fs.ts";
+import { ensurePrivateDir, readTextIfExists, writeFileAtomic } from "../secure_fs.ts";
 
 export const SESSION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 

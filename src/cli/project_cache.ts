@@ -9,7 +9,7 @@ import { expandGlob } from "../project/glob.ts";
 import { findProjectFile, PROJECT_FILE } from "../project/find_project.ts";
 import type { LoadedProject } from "../project/project.ts";
 import { readEnvironment } from "../config/environment.ts";
-import { ensurePrivateDir, writeFileAtomic } from "../config/secure_fs.ts";
+import { ensurePrivateDir, writeFileAtomic } from "../secure_fs.ts";
 import { VERSION } from "../version.ts";
 
 export interface CheckedProject {

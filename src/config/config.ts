@@ -2,7 +2,7 @@
 // Flags and the project file are applied by the commands that take them.
 import { type Environment, expandHome, readEnvironment } from "./environment.ts";
 import { homePaths } from "./paths.ts";
-import { readTextIfExists, writeFileAtomic } from "./secure_fs.ts";
+import { readTextIfExists, writeFileAtomic } from "../secure_fs.ts";
 import { parseDuration } from "./duration.ts";
 import { VERSION } from "../version.ts";
 import {

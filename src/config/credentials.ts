@@ -6,7 +6,7 @@ import {
   readTextIfExists,
   repairSecretFileMode,
   writeFileAtomic,
-} from "./secure_fs.ts";
+} from "../secure_fs.ts";
 import type { Environment } from "./environment.ts";
 import { StigmerError } from "../errors.ts";
 

@@ -3,7 +3,7 @@
 import leven from "leven";
 import { isMap, isScalar, LineCounter, parse as parseYamlValue, parseDocument } from "yaml";
 import { configSchema, KNOWN_KEYS } from "./schema.ts";
-import { readTextIfExists, writeFileAtomic } from "./secure_fs.ts";
+import { readTextIfExists, writeFileAtomic } from "../secure_fs.ts";
 import { UsageError, ValidationError } from "../errors.ts";
 
 /** Keys that name a value (not a section), for help and suggestions. */

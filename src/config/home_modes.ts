@@ -3,7 +3,7 @@
 // open to other users; what the program owns is tightened, with one warning
 // naming each change. Only what exists is touched: a few stat calls a command.
 import { dataPaths, homePaths } from "./paths.ts";
-import { DIR_MODE, SECRET_MODE } from "./secure_fs.ts";
+import { DIR_MODE, SECRET_MODE } from "../secure_fs.ts";
 
 function tighten(path: string, wanted: number, changed: string[]): void {
   let mode: number | null;

@@ -4,7 +4,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { dataPaths } from "../config/paths.ts";
 import { LOCAL_ORG } from "../config/backend_mode.ts";
-import { ensurePrivateDir, writeFileAtomic } from "../config/secure_fs.ts";
+import { ensurePrivateDir, writeFileAtomic } from "../secure_fs.ts";
 import { acquireLock, removeDaemonInfo } from "../rpc/daemon_info.ts";
 import { writeDaemonInfo } from "./write_daemon_info.ts";
 import { newId } from "../model/ids.ts";
@@ -18,8 +18,8 @@ import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../server/l
 import { registerServices } from "../server/register.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { describeLlm } from "../server/llm/describe.ts";
-import type { LlmSettings } from "../server/llm/chat.ts";
-import { readDaemonEnvironment } from "../config/environment.ts";
+import type { LlmSettings } from "../model/llm.ts";
+import { readDaemonEnvironment, readNamedVariable } from "../config/environment.ts";
 import { parseDuration } from "../config/duration.ts";
 import { McpProcessRecord } from "../mcp/process_record.ts";
 import { SecretVault } from "../secrets/vault.ts";
@@ -61,6 +61,7 @@ async function currentLlm(
     model: args.llmModel,
     baseUrl: args.llmBaseUrl,
     apiKeyEnv: args.llmApiKeyEnv,
+    apiKey: readNamedVariable(args.llmApiKeyEnv),
   };
   try {
     const { loadConfig } = await import("../config/config.ts");
@@ -71,6 +72,7 @@ async function currentLlm(
       baseUrl: llm.baseUrl,
       apiKeyEnv: llm.apiKeyEnv,
       apiKeySecret: llm.apiKeySecret,
+      apiKey: readNamedVariable(llm.apiKeyEnv),
     };
   } catch (err) {
     log.warn(

@@ -2,7 +2,7 @@
 // file in the data dir, so that after a SIGKILL the next start stops what the
 // dead process left behind — and only groups that are still ours (a pid may be
 // reused: the group's processes must have started when ours did, or after).
-import { writeFileAtomic } from "../config/secure_fs.ts";
+import { writeFileAtomic } from "../secure_fs.ts";
 
 interface Entry {
   pgid: number;

@@ -6,7 +6,7 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { MCP_INHERITED_ENV } from "./inherited_env.ts";
+import { MCP_INHERITED_ENV } from "../rpc/mcp_inherited_env.ts";
 
 export interface StdioServerParams {
   command: string;

@@ -2,7 +2,7 @@
 // organization, each value encrypted with AES-GCM (WebCrypto) under a key kept
 // in data/secrets.key; both files 0600. The organization and name are bound to
 // each value as additional data, so a value moved to another name fails to open.
-import { readTextIfExists, writeFileAtomic } from "../config/secure_fs.ts";
+import { readTextIfExists, writeFileAtomic } from "../secure_fs.ts";
 import { StigmerError, UsageError } from "../errors.ts";
 
 export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;

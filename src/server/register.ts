@@ -12,7 +12,7 @@ import { daemonHandlers } from "./services/daemon.ts";
 import { resourceHandlers } from "./services/resource.ts";
 import { executionHandlers } from "./services/execution.ts";
 import { type AgentParts, ExecutionManager } from "./executions/manager.ts";
-import type { LlmSource } from "./llm/chat.ts";
+import type { LlmSource } from "../model/llm.ts";
 import { eventHandlers } from "./services/event.ts";
 import { EventBus } from "./executions/event_bus.ts";
 import { Scheduler } from "./executions/scheduler.ts";

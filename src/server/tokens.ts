@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { GrpcError, Status } from "../rpc/status.ts";
-import { readTextIfExists, writeFileAtomic } from "../config/secure_fs.ts";
+import { readTextIfExists, writeFileAtomic } from "../secure_fs.ts";
 import { StigmerError, UsageError } from "../errors.ts";
 import { bearerToken, constantTimeEqual } from "./auth.ts";
 import type { Principal } from "./grpc_adapter.ts";

@@ -23,7 +23,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   executions: ["engine", "agents", "mcp", "secrets", "store", "rpc", "model"],
   engine: ["model"],
   agents: ["mcp", "secrets", "store", "model"],
-  mcp: ["model"],
+  mcp: ["rpc", "model"],
   secrets: ["store", "model"],
   store: ["model"],
   project: ["model", "sdk"],
@@ -47,6 +47,10 @@ const HOSTED: Record<string, readonly string[]> = {
     "src/server/shared/server.ts",
     "src/server/log.ts",
     "src/server/tokens.ts",
+    // Local mode keeps secrets and sessions in the data dir: the CLI writes them there and the
+    // daemon reads them at run time (a shared server's are behind its RPCs).
+    "src/secrets/vault.ts",
+    "src/agents/sessions.ts",
   ],
 };
 

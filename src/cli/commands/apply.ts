@@ -42,7 +42,7 @@ function describeSource(project: LoadedProject): string {
  */
 async function localCheck(resources: DeclaredResource[]): Promise<string[]> {
   const { checkBatch } = await import("../../project/batch.ts");
-  const { batchSizeDiagnostics } = await import("../../model/batch_size.ts");
+  const { batchSizeDiagnostics } = await import("../../project/batch_size.ts");
   const checked = checkBatch(resources);
   const errors = [...checked.errors, ...batchSizeDiagnostics(resources)];
   const unresolved = checked.unresolved;

@@ -6,7 +6,7 @@ import { loadConfig } from "../../config/config.ts";
 import { readEnvironment } from "../../config/environment.ts";
 import { readCredentials, writeCredentials } from "../../config/credentials.ts";
 import { homePaths } from "../../config/paths.ts";
-import { ensurePrivateDir } from "../../config/secure_fs.ts";
+import { ensurePrivateDir } from "../../secure_fs.ts";
 import { setConfigValue } from "../../config/edit.ts";
 import { StigmerError, UsageError } from "../../errors.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";

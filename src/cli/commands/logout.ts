@@ -2,7 +2,7 @@
 import { readEnvironment } from "../../config/environment.ts";
 import { removeCredentials } from "../../config/credentials.ts";
 import { homePaths } from "../../config/paths.ts";
-import { ensurePrivateDir } from "../../config/secure_fs.ts";
+import { ensurePrivateDir } from "../../secure_fs.ts";
 import { setConfigValue } from "../../config/edit.ts";
 import { success, warn } from "../output.ts";
 

@@ -3,7 +3,7 @@
 // never from the command line, and never printed.
 import { resolveSelection } from "../backend.ts";
 import { StigmerError, UsageError } from "../../errors.ts";
-import { ensurePrivateDir } from "../../config/secure_fs.ts";
+import { ensurePrivateDir } from "../../secure_fs.ts";
 import { checkSecretName, SecretVault } from "../../secrets/vault.ts";
 import { age } from "../resource_table.ts";
 import { formatTable, printJson, success, writeOut } from "../output.ts";

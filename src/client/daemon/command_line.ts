@@ -5,7 +5,7 @@
 //    the daemon's own narrow permissions.
 import { DAEMON_COMMAND, type DaemonArgs, daemonArgv } from "../../rpc/daemon_args.ts";
 import { denoCacheDir } from "../../config/environment.ts";
-import { MCP_INHERITED_ENV } from "../../mcp/inherited_env.ts";
+import { MCP_INHERITED_ENV } from "../../rpc/mcp_inherited_env.ts";
 
 export interface LaunchContext {
   execPath: string;

@@ -3,7 +3,7 @@
 // lock probe and one Hello call on the connection the command then uses.
 import type { LocalBackendConfig } from "../../config/config.ts";
 import { dataPaths } from "../../config/paths.ts";
-import { ensurePrivateDir } from "../../config/secure_fs.ts";
+import { ensurePrivateDir } from "../../secure_fs.ts";
 import { BackendUnavailableError } from "../../errors.ts";
 import { VERSION } from "../../version.ts";
 import { type LiveDaemon, probe } from "./probe.ts";

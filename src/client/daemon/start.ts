@@ -6,7 +6,7 @@ import { type DataPaths, dataPaths, homePaths } from "../../config/paths.ts";
 import { readEnvironment } from "../../config/environment.ts";
 import { readDaemonInfo } from "../../rpc/daemon_info.ts";
 import { BackendUnavailableError } from "../../errors.ts";
-import { ensurePrivateDir } from "../../config/secure_fs.ts";
+import { ensurePrivateDir } from "../../secure_fs.ts";
 import { DaemonExit } from "../../rpc/daemon_exit.ts";
 import type { DaemonArgs } from "../../rpc/daemon_args.ts";
 import { tailLines } from "../../rpc/log_tail.ts";

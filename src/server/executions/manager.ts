@@ -8,7 +8,7 @@ import { TERMINAL_PHASES } from "../../model/execution.ts";
 import type { Resource } from "../../model/resource.ts";
 import { idPrefixOf } from "../../model/ids.ts";
 import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../../engine/mod.ts";
-import { currentLlm, type LlmSource } from "../llm/chat.ts";
+import { currentLlm, type LlmSource } from "../../model/llm.ts";
 import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { Redactor } from "../../secrets/vault.ts";
 import { sessionNameProblem, type SessionStore } from "../../agents/sessions.ts";

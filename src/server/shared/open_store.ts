@@ -2,7 +2,7 @@
 // (one server process owns it, by the same lock the local daemon takes), or
 // PostgreSQL, which several server processes can share.
 import { dataPaths } from "../../config/paths.ts";
-import { ensurePrivateDir } from "../../config/secure_fs.ts";
+import { ensurePrivateDir } from "../../secure_fs.ts";
 import { tryLock } from "../../rpc/daemon_info.ts";
 import { StigmerError } from "../../errors.ts";
 import type { ResourceStore } from "../../store/store.ts";

@@ -9,7 +9,7 @@ import { ActivityTracker, type Runtime } from "../runtime.ts";
 import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../listen.ts";
 import { registerServices } from "../register.ts";
 import { tokenAuthenticator } from "../tokens.ts";
-import type { LlmSettings } from "../llm/chat.ts";
+import type { LlmSettings } from "../../model/llm.ts";
 import type { Log } from "../log.ts";
 import { openSharedStore } from "./open_store.ts";
 import { startTlsProxy, type TlsProxy } from "./tls_proxy.ts";

@@ -1,7 +1,7 @@
 import { loadConfig, type StigmerConfig } from "../../../config/config.ts";
 import { readEnvironment } from "../../../config/environment.ts";
 import { effectiveSettings, type Setting } from "../../../config/effective.ts";
-import { readTextIfExists } from "../../../config/secure_fs.ts";
+import { readTextIfExists } from "../../../secure_fs.ts";
 import { warn } from "../../output.ts";
 
 /** Loads the config (warning about unknown keys) and lists every setting. */

@@ -1,6 +1,6 @@
 import { readEnvironment } from "../../../config/environment.ts";
 import { homePaths } from "../../../config/paths.ts";
-import { ensurePrivateDir } from "../../../config/secure_fs.ts";
+import { ensurePrivateDir } from "../../../secure_fs.ts";
 import { setConfigValue } from "../../../config/edit.ts";
 import { UsageError } from "../../../errors.ts";
 import { success } from "../../output.ts";

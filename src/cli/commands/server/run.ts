@@ -1,7 +1,7 @@
 // `stigmer server run`: the shared backend (SPEC §10), in the foreground.
 import { resolve } from "node:path";
 import { loadConfig } from "../../../config/config.ts";
-import { readEnvironment } from "../../../config/environment.ts";
+import { readEnvironment, readNamedVariable } from "../../../config/environment.ts";
 import { UsageError } from "../../../errors.ts";
 
 export interface ServerRunOptions {
@@ -41,7 +41,7 @@ export async function run(opts: ServerRunOptions): Promise<void> {
     tokensFile: resolve(opts.tokens),
     database: opts.database,
     dataDir: resolve(opts.dataDir ?? `${env.home}/server`),
-    llm: config.local.llm,
+    llm: { ...config.local.llm, apiKey: readNamedVariable(config.local.llm.apiKeyEnv) },
     allowLocalProcesses: opts.allowLocalProcesses === true,
   }, Log.toStderr(level));
 }

@@ -2,7 +2,7 @@
 // (the server checks the request it receives: src/server/services/resource.ts).
 import { type DeclaredResource, diagnosticAt } from "../project/manifest.ts";
 import type { Diagnostic } from "../errors.ts";
-import { formatBytes, MAX_BATCH_BYTES, resourceWireBytes } from "./limits.ts";
+import { formatBytes, MAX_BATCH_BYTES, resourceWireBytes } from "../model/limits.ts";
 
 /** The batch limit, at the first resource that crosses it (nothing is sent). */
 export function batchSizeDiagnostics(resources: readonly DeclaredResource[]): Diagnostic[] {

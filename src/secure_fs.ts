@@ -1,6 +1,6 @@
 // File writes that never leave a half-written file and never leak a secret:
 // temp file + rename, 0700 directories, 0600 secret files.
-import { StigmerError } from "../errors.ts";
+import { StigmerError } from "./errors.ts";
 
 export const DIR_MODE = 0o700;
 export const SECRET_MODE = 0o600;

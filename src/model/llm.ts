@@ -8,6 +8,8 @@ export interface LlmSettings {
   apiKeyEnv: string;
   /** A secret holding the API key (backend.local.llm.api_key_secret); wins over apiKeyEnv. */
   apiKeySecret?: string;
+  /** The key read from apiKeyEnv by the serving process (only the config layer reads the environment). */
+  apiKey?: string;
 }
 
 /** Fixed settings, or read when each run starts. */
