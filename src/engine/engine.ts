@@ -231,6 +231,7 @@ class Run implements RunContext {
     if (error instanceof WorkflowCancelledError) return error;
     // An operation aborted by a timeout rejects with whatever it likes (an AbortError…).
     const cause = !(error instanceof WorkflowError) && signal.aborted ? signal.reason : error;
+    if (cause instanceof WorkflowCancelledError) return cause; // a fork's losing branch
     return asWorkflowError(cause).at(task.pointer);
   }
 

@@ -7,6 +7,7 @@ import type { PrepareContext, PreparedList, PreparedTask, TaskKind } from "./tas
 import { agentTask } from "./tasks/agent.ts";
 import { doTask } from "./tasks/do.ts";
 import { forTask } from "./tasks/for.ts";
+import { forkTask } from "./tasks/fork.ts";
 import { httpTask } from "./tasks/http.ts";
 import { raiseTask } from "./tasks/raise.ts";
 import { setTask } from "./tasks/set.ts";
@@ -37,13 +38,16 @@ const KINDS: Record<string, KindSpec> = {
   wait: { kind: waitTask, fields: ["wait"] },
   raise: { kind: raiseTask, fields: ["raise"] },
   do: { kind: doTask, fields: ["do"] },
+  fork: { kind: forkTask, fields: ["fork"] },
   "call http": { kind: httpTask, fields: ["call", "with"] },
   "call agent": { kind: agentTask, fields: ["call", "with"] },
 };
 
 // Checked in this order: `for` and `try` tasks also have a `do`/`catch` field.
-const KIND_FIELDS = ["call", "set", "switch", "for", "try", "wait", "raise", "do"];
-const UNSUPPORTED = ["fork", "emit", "listen", "run"];
+const KIND_FIELDS = ["call", "set", "switch", "for", "fork", "try", "wait", "raise", "do"];
+// Task kinds of the DSL this engine refuses (at apply, with this message) until it runs them.
+const UNSUPPORTED = ["emit", "listen", "run"];
+const NOT_YET_CALLS = new Set(["openapi", "grpc", "asyncapi", "a2a", "mcp"]);
 const COMMON_FIELDS = new Set(["if", "input", "output", "export", "timeout", "then", "metadata"]);
 const DIRECTIVES = new Set(["continue", "exit", "end"]);
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -242,20 +246,42 @@ function kindOf(def: TaskDefinition, problem: (message: string) => void): string
   const unsupported = UNSUPPORTED.find((field) => field in def);
   if (unsupported) {
     problem(
-      `"${unsupported}" tasks are not supported here (supported: set, call http, call agent, switch, for, try, wait, raise, do)`,
+      `a "${unsupported}" task: this engine does not run ${unsupported} tasks yet (it runs ${runnableKinds()})`,
     );
     return undefined;
   }
-  const field = KIND_FIELDS.find((f) => f in def);
+  const present = KIND_FIELDS.filter((f) => f in def);
+  // A `for` task carries its body under `do`.
+  const kinds = present.includes("for") ? present.filter((f) => f !== "do") : present;
+  if (kinds.length > 1) {
+    problem(
+      `a task does one thing, but this one has ${kinds.join(" and ")}; split it into several tasks`,
+    );
+    return undefined;
+  }
+  const field = kinds[0];
   if (!field) {
-    problem("not a task: it needs one of call, set, switch, for, try, wait, raise or do");
+    problem(`not a task: it needs one of ${[...KIND_FIELDS, ...UNSUPPORTED].sort().join(", ")}`);
     return undefined;
   }
   if (field !== "call") return field;
   const callee = def.call;
-  if (callee === "http" || callee === "agent") return `call ${callee}`;
-  problem(`call: ${JSON.stringify(callee)} is not supported (supported: http, agent)`);
+  if (typeof callee === "string" && `call ${callee}` in KINDS) return `call ${callee}`;
+  const calls = Object.keys(KINDS).filter((k) => k.startsWith("call ")).map((k) => k.slice(5));
+  if (typeof callee === "string" && NOT_YET_CALLS.has(callee)) {
+    problem(
+      `a "call: ${callee}" task: this engine does not run ${callee} calls yet (it calls ${
+        calls.join(", ")
+      })`,
+    );
+  } else {
+    problem(`call: ${JSON.stringify(callee)} is not supported (supported: ${calls.join(", ")})`);
+  }
   return undefined;
+}
+
+function runnableKinds(): string {
+  return Object.keys(KINDS).join(", ");
 }
 
 /** `input.from`, `output.as`, `export.as`: the inner field of an optional object. */

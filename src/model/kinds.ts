@@ -1,10 +1,11 @@
 // The manifest of each kind (SPEC §8) as zod schemas, plus the checks zod
-// cannot express (exactly one of two fields, workflow task lists).
+// cannot express (exactly one of two fields). A Workflow's spec is checked by the engine
+// (the DSL's JSON Schema, then what the engine runs): see project/workflow_check.ts.
 import { z } from "zod";
 import { API_VERSION, type JsonObject, type Kind, KINDS } from "./resource.ts";
 import { MAX_NAME_LENGTH, slugify } from "./slug.ts";
 import { isPlainObject, type Problem, strictObject, zodProblems } from "./problems.ts";
-import { checkWorkflowTasks, workflowSpecSchema } from "./workflow.ts";
+import { workflowSpecSchema } from "./workflow.ts";
 
 export { workflowAgentRefPaths, workflowAgentRefs } from "./workflow.ts";
 
@@ -104,7 +105,8 @@ const RULES: Record<Kind, KindRule> = {
     spec: agentSpecSchema,
     check: (spec) => [...noRepeats(spec, "skills"), ...noRepeats(spec, "mcpServers")],
   },
-  Workflow: { spec: workflowSpecSchema, check: (spec) => checkWorkflowTasks(spec, ["spec"]) },
+  // Its content: project/workflow_check.ts (the engine's check; the model imports nothing).
+  Workflow: { spec: workflowSpecSchema },
   Skill: {
     spec: skillSpecSchema,
     check: (spec) =>

@@ -8,7 +8,12 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import SDK_SOURCE from "../sdk/mod.ts" with { type: "text" };
 import { type Diagnostic, StigmerError, ValidationError } from "../errors.ts";
-import { type DeclaredResource, inlineSkillFiles, manifestFromValue } from "./manifest.ts";
+import {
+  type DeclaredResource,
+  inlineSkillFiles,
+  manifestFromValue,
+  prepareWorkflowCheck,
+} from "./manifest.ts";
 import { displayPath, isInside, realPathInside } from "./paths.ts";
 import { parseSynthOutput } from "./synth.ts";
 import { formatSize, MAX_MANIFEST_BYTES } from "../model/yaml_source.ts";
@@ -343,6 +348,9 @@ export async function runCodeMode(
 
   const resources: DeclaredResource[] = [];
   const diagnostics: Diagnostic[] = [];
+  await prepareWorkflowCheck(
+    synthesized.map((item) => String((item.manifest as { kind?: unknown })?.kind)).join(" "),
+  );
   for (const item of synthesized) {
     const sourceFile = sourcePath(item.source?.file) ?? main;
     const source = {

@@ -8,6 +8,7 @@ import { GrpcError, Status } from "../../rpc/status.ts";
 import {
   type DeclaredResource,
   manifestFromValue,
+  prepareWorkflowCheck,
   toResourceInput,
 } from "../../project/manifest.ts";
 import { checkBatch, type KnownNames } from "../../project/project.ts";
@@ -26,12 +27,21 @@ function kindOf(text: string): Kind {
   }
 }
 
+function kindName(text: string): string {
+  try {
+    return parseKind(text);
+  } catch {
+    return text;
+  }
+}
+
 export function resourceHandlers(store: ResourceStore): Handlers<typeof ResourceServiceDefinition> {
   return {
     apply: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
       const declared: DeclaredResource[] = [];
       const diagnostics: Diagnostic[] = [];
+      await prepareWorkflowCheck(request.resources.map((r) => kindName(r.kind)).join(" "));
       for (const input of request.resources) {
         const source = { file: input.sourceFile || "(request)", line: input.sourceLine };
         let spec: unknown;
