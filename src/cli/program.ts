@@ -122,6 +122,10 @@ export function buildProgram(): Command {
     .option("--database <url>", "postgres://… (default: SQLite in --data-dir)")
     .option("--data-dir <dir>", "where the SQLite store lives (default: STIGMER_HOME/server)")
     .option("--insecure", "serve plaintext (only behind a proxy that does TLS)")
+    .option(
+      "--allow-local-processes",
+      "let workflows start programs on this host (run: shell, script, container)",
+    )
     .option("--log-level <level>", "debug | info | warn | error")
     .action(async (opts) => (await import("./commands/server/run.ts")).run(opts));
   const serverToken = server.command("token").description("tokens of the shared backend");

@@ -45,7 +45,7 @@ class Run implements RunContext {
   readonly fetch: typeof fetch;
   readonly #document: WorkflowDocument;
   readonly #prepared: PreparedWorkflow;
-  readonly #options: RunOptions;
+  readonly options: RunOptions;
   readonly #controller = new AbortController();
   readonly #context = Var.of({});
   #lastYield = performance.now();
@@ -60,11 +60,11 @@ class Run implements RunContext {
     this.#prepared = prepared;
     this.hooks = hooks;
     this.fetch = hooks.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#options = options;
+    this.options = options;
   }
 
   async start(rawInput: unknown): Promise<unknown> {
-    const cancel = this.#options.signal;
+    const cancel = this.options.signal;
     const onCancel = () =>
       this.#controller.abort(new WorkflowCancelledError({ cause: cancel.reason }));
     if (cancel.aborted) throw new WorkflowCancelledError({ cause: cancel.reason });
@@ -86,7 +86,7 @@ class Run implements RunContext {
       const lexical: Vars = {
         context: this.#context,
         workflow: Var.lazy(() => ({
-          id: this.#options.executionId ?? crypto.randomUUID(),
+          id: this.options.executionId ?? crypto.randomUUID(),
           definition: this.#document,
           input: rawInput,
           startedAt: timestamp(startedAt),
@@ -174,7 +174,7 @@ class Run implements RunContext {
       await this.emit({ type: "task.started", task: task.path, message: task.kind });
 
       const timeoutMs = task.timeoutMs ??
-        (task.defaultTimeout ? this.#options.defaultTaskTimeoutMs : undefined);
+        (task.defaultTimeout ? this.options.defaultTaskTimeoutMs : undefined);
       if (timeoutMs !== undefined) {
         timeout = withTimeout(
           signal,

@@ -28,4 +28,5 @@ export type {
   TaskDefinition,
   TaskList,
   WorkflowDocument,
+  WorkflowRef,
 } from "./types.ts";

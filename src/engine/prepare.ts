@@ -10,6 +10,7 @@ import { forTask } from "./tasks/for.ts";
 import { forkTask } from "./tasks/fork.ts";
 import { httpTask } from "./tasks/http.ts";
 import { raiseTask } from "./tasks/raise.ts";
+import { runTask } from "./tasks/run.ts";
 import { setTask } from "./tasks/set.ts";
 import { switchTask } from "./tasks/switch.ts";
 import { tryTask } from "./tasks/try.ts";
@@ -39,14 +40,15 @@ const KINDS: Record<string, KindSpec> = {
   raise: { kind: raiseTask, fields: ["raise"] },
   do: { kind: doTask, fields: ["do"] },
   fork: { kind: forkTask, fields: ["fork"] },
+  run: { kind: runTask, fields: ["run"] },
   "call http": { kind: httpTask, fields: ["call", "with"] },
   "call agent": { kind: agentTask, fields: ["call", "with"] },
 };
 
 // Checked in this order: `for` and `try` tasks also have a `do`/`catch` field.
-const KIND_FIELDS = ["call", "set", "switch", "for", "fork", "try", "wait", "raise", "do"];
+const KIND_FIELDS = ["call", "set", "switch", "for", "fork", "run", "try", "wait", "raise", "do"];
 // Task kinds of the DSL this engine refuses (at apply, with this message) until it runs them.
-const UNSUPPORTED = ["emit", "listen", "run"];
+const UNSUPPORTED = ["emit", "listen"];
 const NOT_YET_CALLS = new Set(["openapi", "grpc", "asyncapi", "a2a", "mcp"]);
 const COMMON_FIELDS = new Set(["if", "input", "output", "export", "timeout", "then", "metadata"]);
 const DIRECTIVES = new Set(["continue", "exit", "end"]);

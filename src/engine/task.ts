@@ -1,6 +1,12 @@
 // The contract between the engine (engine.ts, prepare.ts) and each kind of task (tasks/*.ts).
 import type { Template, Vars } from "./expressions.ts";
-import type { EngineEvent, EngineHooks, TaskDefinition, WorkflowDocument } from "./types.ts";
+import type {
+  EngineEvent,
+  EngineHooks,
+  RunOptions,
+  TaskDefinition,
+  WorkflowDocument,
+} from "./types.ts";
 
 /** A task checked and compiled once, before the run starts. */
 export interface PreparedTask {
@@ -57,6 +63,7 @@ export interface TaskCall {
 
 export interface RunContext {
   readonly hooks: EngineHooks;
+  readonly options: RunOptions;
   readonly fetch: typeof fetch;
   emit(event: EngineEvent): void | Promise<void>;
   runList(

@@ -56,7 +56,20 @@ export interface AgentCallRequest {
   signal: AbortSignal;
 }
 
+/** A `run: workflow` target: the DSL names a workflow by namespace, name and version. */
+export interface WorkflowRef {
+  namespace: string;
+  name: string;
+  /** "latest" when the task gives none. */
+  version: string;
+}
+
 export interface EngineHooks {
+  /**
+   * Finds a workflow for `run: workflow` (by its document's namespace, name and version).
+   * Without it, such tasks fail with a configuration error.
+   */
+  loadWorkflow?(ref: WorkflowRef, signal: AbortSignal): Promise<WorkflowDocument | undefined>;
   emit(event: EngineEvent): void | Promise<void>;
   /** Runs one turn of the named agent and returns its reply text. */
   callAgent(request: AgentCallRequest): Promise<string>;
@@ -71,4 +84,11 @@ export interface RunOptions {
   defaultTaskTimeoutMs?: number;
   /** Exposed to expressions as $workflow.id; defaults to a random UUID. */
   executionId?: string;
+  /**
+   * Whether `run: shell|script|container` may start local programs (default true, as in
+   * the local daemon). When false, those tasks fail with this refusal's reason.
+   */
+  localProcesses?: { allowed: boolean; refusal?: string };
+  /** How deep this run is in `run: workflow` calls (0 at the top). */
+  depth?: number;
 }

@@ -23,6 +23,8 @@ export interface ServiceParts {
   log: Pick<Log, "error" | "debug">;
   llm: LlmSettings;
   authenticate(authorization: string | undefined, method: string): Principal;
+  /** run: shell|script|container; default allowed (the local daemon). */
+  localProcesses?: { allowed: boolean; refusal?: string };
 }
 
 export function registerServices(
@@ -42,7 +44,12 @@ export function registerServices(
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
   addService(server, ResourceServiceDefinition, resourceHandlers(parts.store), hooks);
-  const executions = new ExecutionManager(parts.store, parts.llm, parts.log);
+  const executions = new ExecutionManager(
+    parts.store,
+    parts.llm,
+    parts.log,
+    parts.localProcesses,
+  );
   addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
   return { executions };
 }

@@ -44,8 +44,12 @@ export function daemonPermissions(args: DaemonArgs, extraRead: string[] = []): s
     `--allow-read=${[args.dataDir, `${denoCacheDir()}/npm`, ...extraRead].join(",")}`,
     `--allow-write=${args.dataDir}`,
     args.allowedHosts?.includes("*") ? "--allow-net" : `--allow-net=${net.join(",")}`,
+    // Workflows' run: shell|script|container start local programs (README: what runs).
+    "--allow-run",
     // grpc-js reads its GRPC_* tuning variables; the API key variable if any.
-    `--allow-env=GRPC_*,NODE_*,STIGMER_*${args.llmApiKeyEnv ? `,${args.llmApiKeyEnv}` : ""}`,
+    `--allow-env=GRPC_*,NODE_*,STIGMER_*,PATH,HOME,LANG,TMPDIR,DENO_DIR${
+      args.llmApiKeyEnv ? `,${args.llmApiKeyEnv}` : ""
+    }`,
   ];
 }
 

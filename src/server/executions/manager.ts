@@ -6,7 +6,12 @@ import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execu
 import { TERMINAL_PHASES } from "../../model/execution.ts";
 import type { Resource } from "../../model/resource.ts";
 import { idPrefixOf } from "../../model/ids.ts";
-import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../../engine/mod.ts";
+import {
+  runWorkflow,
+  WorkflowCancelledError,
+  type WorkflowDocument,
+  type WorkflowRef,
+} from "../../engine/mod.ts";
 import type { LlmSettings } from "../llm/chat.ts";
 import { runAgentTurn } from "./agent_turn.ts";
 import { guardedFetch } from "./net_guard.ts";
@@ -42,7 +47,31 @@ export class ExecutionManager {
     private readonly store: ResourceStore,
     private readonly llm: LlmSettings,
     private readonly log: { error(message: string): void },
+    /** run: shell|script|container: allowed in the local daemon; a shared server says. */
+    private readonly localProcesses: { allowed: boolean; refusal?: string } = { allowed: true },
   ) {}
+
+  /** A workflow of `org` whose document has this namespace, name and version ("latest": any). */
+  async #findWorkflow(org: string, ref: WorkflowRef): Promise<WorkflowDocument | undefined> {
+    let pageToken = "";
+    const found: WorkflowDocument[] = [];
+    do {
+      const page = await this.store.list(org, { kind: "Workflow", pageSize: 1000, pageToken });
+      for (const resource of page.items) {
+        const document = (resource.spec as { document?: Record<string, unknown> }).document;
+        if (
+          document?.name === ref.name && (document.namespace ?? "default") === ref.namespace &&
+          (ref.version === "latest" || document.version === ref.version)
+        ) found.push(resource.spec as unknown as WorkflowDocument);
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return found.sort((a, b) =>
+      String(b.document.version).localeCompare(String(a.document.version), undefined, {
+        numeric: true,
+      })
+    )[0];
+  }
 
   running(): number {
     return this.#running.size;
@@ -115,7 +144,8 @@ export class ExecutionManager {
           fetch: guardedFetch(),
           callAgent: (call) =>
             runAgentTurn(this.store, this.llm, request.org, call.agent, call.message, call.signal),
-        }, { signal, executionId: id });
+          loadWorkflow: (ref) => this.#findWorkflow(request.org, ref),
+        }, { signal, executionId: id, localProcesses: this.localProcesses });
       } else {
         const reply = await runAgentTurn(
           this.store,

@@ -26,6 +26,8 @@ export interface SharedServerOptions {
   database?: string;
   dataDir: string;
   llm: LlmSettings;
+  /** Workflows may start programs here (run: shell|script|container); SPEC §13. */
+  allowLocalProcesses?: boolean;
 }
 
 export function splitHostPort(listen: string): { host: string; port: number } {
@@ -94,6 +96,11 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     log,
     llm: options.llm,
     authenticate,
+    localProcesses: options.allowLocalProcesses ? { allowed: true } : {
+      allowed: false,
+      refusal: "this shared server does not start local programs (run: shell, script, " +
+        "container): its operator can allow them with `stigmer server run --allow-local-processes`",
+    },
   });
 
   let proxy: TlsProxy | undefined;

@@ -13,6 +13,7 @@ export interface ServerRunOptions {
   dataDir?: string;
   insecure?: boolean;
   logLevel?: string;
+  allowLocalProcesses?: boolean;
 }
 
 export async function run(opts: ServerRunOptions): Promise<void> {
@@ -41,5 +42,6 @@ export async function run(opts: ServerRunOptions): Promise<void> {
     database: opts.database,
     dataDir: resolve(opts.dataDir ?? `${env.home}/server`),
     llm: config.local.llm,
+    allowLocalProcesses: opts.allowLocalProcesses === true,
   }, Log.toStderr(level));
 }
