@@ -29,6 +29,8 @@ export interface ServerSetup {
   keyFile?: string;
   database?: string;
   dataDir?: string;
+  /** `--allow-local-processes`: workflows may run shell, script and container tasks. */
+  allowLocalProcesses?: boolean;
 }
 
 export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
@@ -37,6 +39,7 @@ export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
     args.push("--tls-cert", setup.certFile, "--tls-key", setup.keyFile);
   } else args.push("--insecure");
   if (setup.database) args.push("--database", setup.database);
+  if (setup.allowLocalProcesses) args.push("--allow-local-processes");
   args.push("--data-dir", setup.dataDir ?? `${setup.home}/server-data`);
   const env = cloudEnv(setup.home);
   const child = cliCommand(args, env).spawn();
