@@ -1,10 +1,11 @@
 // `call: http`: one HTTP request. The output is the response content (JSON parsed when
 // the content type says JSON, else text), the whole response (`output: response`) or the
 // body in base64 (`output: raw`). Failures are communication errors carrying the status.
-import { workflowError } from "../errors.ts";
+import { WorkflowError, workflowError } from "../errors.ts";
 import { evaluate, type Template } from "../expressions.ts";
 import { raceAbort } from "../signals.ts";
 import type { TaskKind } from "../task.ts";
+import { prepareAuth, type PreparedAuth, sendAuthenticated } from "./http_auth.ts";
 
 type OutputFormat = "content" | "response" | "raw";
 
@@ -14,6 +15,7 @@ interface PreparedHttp {
   uriTemplate: boolean;
   output: OutputFormat;
   redirect: boolean;
+  auth?: PreparedAuth;
 }
 
 interface HttpArguments {
@@ -57,7 +59,12 @@ export const httpTask: TaskKind<PreparedHttp> = {
       at.problem("must be true or false", "with/redirect");
     }
     const { method, headers, body, query } = args;
+    const authentication = (endpoint as { authentication?: unknown } | null)?.authentication;
+    const auth = typeof endpoint === "object" && authentication !== undefined
+      ? prepareAuth(authentication, at, "with/endpoint/authentication")
+      : undefined;
     return {
+      auth,
       request: at.template({ method, endpoint: uri, headers, body, query }),
       uriTemplate: typeof uri === "string" && !uri.includes("${") && /\{[^}]+\}/.test(uri),
       output: output as OutputFormat,
@@ -90,11 +97,11 @@ export const httpTask: TaskKind<PreparedHttp> = {
     const target = `${method} ${url.href}`;
     const signal = call.signal;
     let response: Response;
-    try {
-      response = await raceAbort(
+    const send = (sent: Headers) =>
+      raceAbort(
         call.run.fetch(url, {
           method,
-          headers,
+          headers: sent,
           body,
           signal,
           // Without `redirect: true` a 3xx is an error (spec), so do not follow it.
@@ -102,8 +109,21 @@ export const httpTask: TaskKind<PreparedHttp> = {
         }),
         signal,
       );
+    try {
+      response = prepared.auth
+        ? await sendAuthenticated(
+          prepared.auth,
+          call.input,
+          call.vars,
+          { method, url, headers },
+          send,
+          call.run.fetch,
+          signal,
+        )
+        : await send(headers);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      if (error instanceof WorkflowError) throw error;
       throw workflowError("communication", `${target} failed: ${(error as Error).message}`, {
         title: "HTTP request failed",
         cause: error,
@@ -131,7 +151,12 @@ export const httpTask: TaskKind<PreparedHttp> = {
       const statusLine = `${response.status}${
         response.statusText ? ` ${response.statusText}` : ""
       }`;
-      throw workflowError("communication", `${target} returned ${statusLine}`, {
+      const kind = prepared.auth && response.status === 401
+        ? "authentication"
+        : prepared.auth && response.status === 403
+        ? "authorization"
+        : "communication";
+      throw workflowError(kind, `${target} returned ${statusLine}`, {
         title: response.statusText || `HTTP ${response.status}`,
         status: response.status,
         detail: text ? `${target} returned ${statusLine}: ${text}` : undefined,
