@@ -8,6 +8,7 @@ import { agentTask } from "./tasks/agent.ts";
 import { doTask } from "./tasks/do.ts";
 import { forTask } from "./tasks/for.ts";
 import { forkTask } from "./tasks/fork.ts";
+import { functionTask } from "./tasks/function.ts";
 import { httpTask } from "./tasks/http.ts";
 import { raiseTask } from "./tasks/raise.ts";
 import { runTask } from "./tasks/run.ts";
@@ -43,6 +44,7 @@ const KINDS: Record<string, KindSpec> = {
   run: { kind: runTask, fields: ["run"] },
   "call http": { kind: httpTask, fields: ["call", "with"] },
   "call agent": { kind: agentTask, fields: ["call", "with"] },
+  "call function": { kind: functionTask, fields: ["call", "with"] },
 };
 
 // Checked in this order: `for` and `try` tasks also have a `do`/`catch` field.
@@ -187,7 +189,7 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
       },
     };
 
-    const kindName = kindOf(def, problem);
+    const kindName = kindOf(def, problem, document);
     if (!kindName) return undefined;
     const spec = KINDS[kindName];
     for (const field of Object.keys(def)) {
@@ -214,6 +216,9 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
   };
 
   const list = prepareList(document.do, "do");
+  if (document.use?.extensions !== undefined) {
+    report("use/extensions", "extensions are not run by this engine yet: remove use.extensions");
+  }
   if (Array.isArray(document.do) && document.do.length === 0) report("do", "has no tasks");
   const rootProblem = (field: string) => (message: string) => report(field, message);
   const inputFrom = objectField(document.input, "from", rootProblem("input"), "input");
@@ -244,7 +249,11 @@ function byDocumentOrder(a: WorkflowProblem, b: WorkflowProblem): number {
   return left.length - right.length;
 }
 
-function kindOf(def: TaskDefinition, problem: (message: string) => void): string | undefined {
+function kindOf(
+  def: TaskDefinition,
+  problem: (message: string) => void,
+  document: WorkflowDocument,
+): string | undefined {
   const unsupported = UNSUPPORTED.find((field) => field in def);
   if (unsupported) {
     problem(
@@ -268,8 +277,22 @@ function kindOf(def: TaskDefinition, problem: (message: string) => void): string
   }
   if (field !== "call") return field;
   const callee = def.call;
-  if (typeof callee === "string" && `call ${callee}` in KINDS) return `call ${callee}`;
-  const calls = Object.keys(KINDS).filter((k) => k.startsWith("call ")).map((k) => k.slice(5));
+  if (typeof callee === "string" && `call ${callee}` in KINDS && callee !== "function") {
+    return `call ${callee}`;
+  }
+  const functions = (document.use as { functions?: Record<string, unknown> } | undefined)
+    ?.functions;
+  if (typeof callee === "string" && functions && Object.hasOwn(functions, callee)) {
+    return "call function";
+  }
+  if (typeof callee === "string" && /@|:\/\//.test(callee)) {
+    problem(
+      `call: ${callee}: functions from a catalog are not run here; define it in use.functions`,
+    );
+    return undefined;
+  }
+  const calls = Object.keys(KINDS).filter((k) => k.startsWith("call ") && k !== "call function")
+    .map((k) => k.slice(5));
   if (typeof callee === "string" && NOT_YET_CALLS.has(callee)) {
     problem(
       `a "call: ${callee}" task: this engine does not run ${callee} calls yet (it calls ${
@@ -277,7 +300,11 @@ function kindOf(def: TaskDefinition, problem: (message: string) => void): string
       })`,
     );
   } else {
-    problem(`call: ${JSON.stringify(callee)} is not supported (supported: ${calls.join(", ")})`);
+    problem(
+      `call: ${JSON.stringify(callee)} is neither ${
+        calls.join(", ")
+      } nor a function of use.functions`,
+    );
   }
   return undefined;
 }

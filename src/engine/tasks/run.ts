@@ -110,7 +110,17 @@ export const runTask: TaskKind<PreparedRun> = {
       } else need("code", "needs the script's code");
     }
     if (kind === "container") {
-      for (const field of ["ports", "volumes", "lifetime"]) {
+      const lifetime = body.lifetime as { cleanup?: unknown } | undefined;
+      if (
+        lifetime !== undefined &&
+        !["always", "eventually", "never"].includes(String(lifetime?.cleanup))
+      ) {
+        at.problem(
+          "lifetime.cleanup must be always, eventually or never",
+          where("lifetime/cleanup"),
+        );
+      }
+      for (const field of ["ports", "volumes"]) {
         if (body[field] !== undefined) {
           at.problem(`containers with ${field} are not run here yet`, where(field));
         }
@@ -163,6 +173,7 @@ export const runTask: TaskKind<PreparedRun> = {
       image: prepared.static.image as string | undefined,
       containerName: name === undefined ? undefined : String(name),
       pullPolicy: prepared.static.pullPolicy as string | undefined,
+      keep: (prepared.static.lifetime as { cleanup?: string } | undefined)?.cleanup === "never",
       args: args.map((a) => typeof a === "string" ? a : JSON.stringify(a)),
       env: Object.fromEntries(
         Object.entries(env).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),

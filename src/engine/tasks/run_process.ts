@@ -19,6 +19,8 @@ export interface ProcessRequest {
   image?: string;
   containerName?: string;
   pullPolicy?: string;
+  /** lifetime.cleanup: never (else the container is removed when it ends: always, eventually). */
+  keep?: boolean;
   args: string[];
   env: Record<string, string>;
   stdin?: string;
@@ -105,7 +107,7 @@ export async function runProcess(
         { title: "No container runtime" },
       );
     }
-    args = ["run", "--rm", "-i"];
+    args = ["run", ...(request.keep ? [] : ["--rm"]), "-i"];
     if (request.containerName) args.push("--name", request.containerName);
     if (request.pullPolicy) args.push(`--pull=${PULL[request.pullPolicy] ?? "missing"}`);
     for (const [name, value] of Object.entries(request.env)) args.push("-e", `${name}=${value}`);
