@@ -22,6 +22,21 @@ function load(name: string): WorkflowDocument {
 }
 
 const PET = { id: 1, name: "milou", status: "available" };
+/** The part of the petstore's Swagger 2 document the examples use. */
+const SWAGGER = {
+  swagger: "2.0",
+  host: "petstore.swagger.io",
+  basePath: "/v2",
+  schemes: ["https", "http"],
+  paths: {
+    "/pet/findByStatus": {
+      get: {
+        operationId: "findPetsByStatus",
+        parameters: [{ name: "status", in: "query", type: "array", items: { type: "string" } }],
+      },
+    },
+  },
+};
 let petstoreFailures = 0;
 
 /** The outside hosts of the examples, answered on loopback: `/<host><path>`. */
@@ -33,6 +48,10 @@ async function outside(request: Request): Promise<Response> {
   const echo = () => Response.json(body ? JSON.parse(body) : null);
   switch (host) {
     case "petstore.swagger.io": {
+      if (path === "/v2/swagger.json") return Response.json(SWAGGER);
+      if (path === "/v2/pet/findByStatus") {
+        return Response.json([{ ...PET, status: url.searchParams.get("status") }]);
+      }
       if (path === "/v2/pet/404") return new Response("no such pet", { status: 404 });
       if (path === "/v2/pet/503" && petstoreFailures++ === 0) {
         return new Response("busy", { status: 503 });
@@ -146,8 +165,8 @@ const CASES: Record<string, Case> = {
     output: { results: [{ name: "Yoda" }] },
   },
   "call-mcp.yaml": { refused: ["do/0/publishMessageToSlack", /does not run mcp calls/] },
-  "call-openapi-redirect.yaml": { refused: ["do/0/findPet", /does not run openapi calls/] },
-  "call-openapi.yaml": { refused: ["do/0/findPet", /does not run openapi calls/] },
+  "call-openapi-redirect.yaml": { output: [{ ...PET, status: "available" }] },
+  "call-openapi.yaml": { output: [{ ...PET, status: "available" }] },
   // Underage: the raise, its `then: end` never reached. Of age: the bet is posted as written
   // (`.customer` without ${ } is a plain string in a body).
   "conditional-task.yaml": {
