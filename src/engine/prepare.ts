@@ -9,6 +9,7 @@ import { doTask } from "./tasks/do.ts";
 import { forTask } from "./tasks/for.ts";
 import { forkTask } from "./tasks/fork.ts";
 import { functionTask } from "./tasks/function.ts";
+import { grpcTask } from "./tasks/grpc.ts";
 import { httpTask } from "./tasks/http.ts";
 import { openApiTask } from "./tasks/openapi.ts";
 import { raiseTask } from "./tasks/raise.ts";
@@ -46,6 +47,7 @@ const KINDS: Record<string, KindSpec> = {
   "call http": { kind: httpTask, fields: ["call", "with"] },
   "call agent": { kind: agentTask, fields: ["call", "with"] },
   "call openapi": { kind: openApiTask, fields: ["call", "with"] },
+  "call grpc": { kind: grpcTask, fields: ["call", "with"] },
   "call function": { kind: functionTask, fields: ["call", "with"] },
 };
 
@@ -53,7 +55,7 @@ const KINDS: Record<string, KindSpec> = {
 const KIND_FIELDS = ["call", "set", "switch", "for", "fork", "run", "try", "wait", "raise", "do"];
 // Task kinds of the DSL this engine refuses (at apply, with this message) until it runs them.
 const UNSUPPORTED = ["emit", "listen"];
-const NOT_YET_CALLS = new Set(["grpc", "asyncapi", "a2a", "mcp"]);
+const NOT_YET_CALLS = new Set(["asyncapi", "a2a", "mcp"]);
 const COMMON_FIELDS = new Set(["if", "input", "output", "export", "timeout", "then", "metadata"]);
 const DIRECTIVES = new Set(["continue", "exit", "end"]);
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;

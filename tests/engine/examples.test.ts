@@ -146,7 +146,15 @@ const CASES: Record<string, Case> = {
     refused: ["do/0/log", /functions from a catalog are not run/],
   },
   "call-custom-function-inline.yaml": { output: { ...PET, id: 69 } },
-  "call-grpc.yaml": { refused: ["do/0/greet", /does not run grpc calls/] },
+  // Its proto is a file of the example's own machine (file://app/greet.proto): not here.
+  "call-grpc.yaml": {
+    input: { user: { preferredDisplayName: "Ada" } },
+    error: (error) => {
+      assert.ok(error instanceof WorkflowError);
+      assert.equal(error.type, ERROR_TYPES.communication);
+      assert.match(error.message, /reading the proto file file:\/\/app\/greet\.proto failed/);
+    },
+  },
   "call-http-endpoint-interpolation-shorthand.yaml": {
     input: { petId: 7 },
     output: { ...PET, id: 7 },
