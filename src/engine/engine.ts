@@ -2,6 +2,7 @@
 // → export.as), follows flow directives, applies timeouts and cancellation, emits events.
 import { formatMs } from "./durations.ts";
 import { asWorkflowError, WorkflowCancelledError, WorkflowError, workflowError } from "./errors.ts";
+import { checkData, loadDataSchemas } from "./data_schemas.ts";
 import { boundedData } from "./events.ts";
 import { evaluate, isTruthy, Var, type Vars } from "./expressions.ts";
 import { loadJq } from "./jq.ts";
@@ -30,6 +31,13 @@ export async function runWorkflow(
 ): Promise<unknown> {
   if (options.signal.aborted) throw new WorkflowCancelledError({ cause: options.signal.reason });
   const prepared = prepareWorkflow(document);
+  if (prepared.needsSchemas) {
+    try {
+      await loadDataSchemas();
+    } catch (error) {
+      throw workflowError("runtime", (error as Error).message, { cause: error });
+    }
+  }
   if (prepared.needsJq) {
     try {
       await loadJq();
@@ -94,7 +102,10 @@ class Run implements RunContext {
         runtime: RUNTIME,
         secrets: Var.of({}),
       };
-      const { inputFrom, outputAs } = this.#prepared;
+      const { inputFrom, outputAs, inputSchema, outputSchema } = this.#prepared;
+      if (inputSchema) {
+        atRoot("/input/schema", () => checkData(inputSchema, rawInput, "the workflow's input"));
+      }
       const input = inputFrom
         ? atRoot(
           "/input/from",
@@ -105,6 +116,9 @@ class Run implements RunContext {
       const output = outputAs
         ? atRoot("/output/as", () => evaluate(outputAs, result.output, lexical))
         : result.output;
+      if (outputSchema) {
+        atRoot("/output/schema", () => checkData(outputSchema, output, "the workflow's output"));
+      }
       return output;
     } catch (error) {
       throw this.#cancellation() ?? error;
@@ -162,6 +176,7 @@ class Run implements RunContext {
     let started = false;
     let timeout: ReturnType<typeof withTimeout> | undefined;
     try {
+      if (task.inputSchema) checkData(task.inputSchema, rawInput, "the task's input");
       const input = task.inputFrom
         ? evaluate(task.inputFrom, rawInput, { ...lexical, task: taskVar })
         : rawInput;
@@ -195,6 +210,7 @@ class Run implements RunContext {
       });
 
       const output = task.outputAs ? evaluate(task.outputAs, result.output, vars) : result.output;
+      if (task.outputSchema) checkData(task.outputSchema, output, "the task's output");
       if (task.exportAs) {
         this.#context.set(evaluate(task.exportAs, output, { ...vars, output: Var.of(output) }));
       }

@@ -1,5 +1,6 @@
 // Checks a workflow document and compiles it into PreparedTasks, once per run, so the run
 // itself does no shape checks and no expression parsing. Reports every problem, not the first.
+import { type DataSchema, prepareDataSchema } from "./data_schemas.ts";
 import { parseDuration } from "./durations.ts";
 import { WorkflowDefinitionError, type WorkflowProblem } from "./errors.ts";
 import { compileExpression, compileTemplate, type Template } from "./expressions.ts";
@@ -25,8 +26,12 @@ export interface PreparedWorkflow {
   readonly inputFrom?: Template;
   readonly outputAs?: Template;
   readonly timeoutMs?: number;
+  readonly inputSchema?: DataSchema;
+  readonly outputSchema?: DataSchema;
   /** Some expression needs jq itself (not just a path JavaScript reads). */
   readonly needsJq: boolean;
+  /** Some `input.schema` / `output.schema` needs ajv. */
+  readonly needsSchemas: boolean;
 }
 
 interface KindSpec {
@@ -86,6 +91,15 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
   const problems: WorkflowProblem[] = [];
   const report = (path: string, message: string) => problems.push({ path, message });
   let needsJq = false;
+  let needsSchemas = false;
+  const schemaOf = (value: unknown, path: string) => {
+    const schema = prepareDataSchema(
+      (value as { schema?: unknown } | null | undefined)?.schema,
+      (message) => report(path, message),
+    );
+    needsSchemas ||= schema !== undefined;
+    return schema;
+  };
   const compiled = (template: Template) => {
     needsJq ||= template.needsJq;
     return template;
@@ -212,6 +226,8 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
       inputFrom: at.expression(objectField(def.input, "from", problem, "input"), "input/from"),
       outputAs: at.expression(objectField(def.output, "as", problem, "output"), "output/as"),
       exportAs: at.expression(objectField(def.export, "as", problem, "export"), "export/as"),
+      inputSchema: schemaOf(def.input, `${path}/input/schema`),
+      outputSchema: schemaOf(def.output, `${path}/output/schema`),
       timeoutMs: timeoutOf(def.timeout, document, (message) => problem(message, "timeout")),
       defaultTimeout: kindName.startsWith("call "),
       then: at.directive(def.then, "then"),
@@ -232,8 +248,13 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
     inputFrom: inputFrom === undefined ? undefined : compiled(compileExpression(inputFrom)),
     outputAs: outputAs === undefined ? undefined : compiled(compileExpression(outputAs)),
     timeoutMs: timeoutOf(document.timeout, document, rootProblem("timeout")),
+    inputSchema: schemaOf(document.input, "input/schema"),
+    outputSchema: schemaOf(document.output, "output/schema"),
     get needsJq() {
       return needsJq;
+    },
+    get needsSchemas() {
+      return needsSchemas;
     },
   };
   if (problems.length > 0) throw new WorkflowDefinitionError(problems.sort(byDocumentOrder));

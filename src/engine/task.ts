@@ -1,4 +1,5 @@
 // The contract between the engine (engine.ts, prepare.ts) and each kind of task (tasks/*.ts).
+import type { DataSchema } from "./data_schemas.ts";
 import type { Template, Vars } from "./expressions.ts";
 import type {
   EngineEvent,
@@ -22,6 +23,9 @@ export interface PreparedTask {
   readonly inputFrom?: Template;
   readonly outputAs?: Template;
   readonly exportAs?: Template;
+  /** `input.schema` / `output.schema`: checked before `input.from` and after `output.as`. */
+  readonly inputSchema?: DataSchema;
+  readonly outputSchema?: DataSchema;
   /** The task's own `timeout.after`. */
   readonly timeoutMs?: number;
   /** Whether RunOptions.defaultTaskTimeoutMs applies (calls: the tasks that wait on others). */

@@ -263,7 +263,7 @@ Deno.test("definition problems are all reported before any task runs", async () 
     { a: { set: { x: 1 }, then: "nowhere" } },
     { b: { fork: { branches: [] } } },
     { c: { wait: "soon" } },
-    { d: { call: "grpc", with: {} } },
+    { d: { call: "asyncapi", with: {} } },
     { e: { for: { each: "bad name", in: ".x" }, do: [] } },
     { f: { sett: {} } },
   ]);
