@@ -4,14 +4,20 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
-import { ERROR_TYPES, WorkflowError } from "../../src/engine/mod.ts";
-import { rejection, run, workflow } from "./helpers.ts";
+import {
+  ERROR_TYPES,
+  runWorkflow,
+  WorkflowCancelledError,
+  WorkflowError,
+} from "../../src/engine/mod.ts";
+import { recorder, rejection, run, workflow } from "./helpers.ts";
 
 const PROTO = `syntax = "proto3";
 package GreeterApi;
 service Greeter {
   rpc SayHello (HelloRequest) returns (HelloReply);
   rpc Fail (HelloRequest) returns (HelloReply);
+  rpc Hang (HelloRequest) returns (HelloReply);
 }
 message HelloRequest { string name = 1; int32 times = 2; }
 message HelloReply { string message = 1; }
@@ -39,10 +45,11 @@ async function withGreeter(body: (port: number, protoUrl: string) => Promise<voi
   ) => callback(null, { message: `hello ${call.request.name} x${call.request.times}` });
   const fail: grpc.handleUnaryCall<object, object> = (_call, callback) =>
     callback({ code: grpc.status.UNAVAILABLE, details: "greeter is resting" });
-  server.addService({ SayHello: method("SayHello"), Fail: method("Fail") }, {
-    SayHello: sayHello,
-    Fail: fail,
-  });
+  const hang: grpc.handleUnaryCall<object, object> = () => {}; // never answers
+  server.addService(
+    { SayHello: method("SayHello"), Fail: method("Fail"), Hang: method("Hang") },
+    { SayHello: sayHello, Fail: fail, Hang: hang },
+  );
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
       "127.0.0.1:0",
@@ -53,7 +60,7 @@ async function withGreeter(body: (port: number, protoUrl: string) => Promise<voi
   try {
     await body(port, `file://${dir}/greet.proto`);
   } finally {
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    server.forceShutdown();
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -91,4 +98,20 @@ Deno.test("call grpc: a failing call is a communication error with the mapped st
     const missing = await rejection(run(workflow([{ greet: greet(port, proto, "Nope") }])));
     assert.ok(missing instanceof WorkflowError);
     assert.equal(missing.type, ERROR_TYPES.configuration);
+  }));
+
+Deno.test("call grpc: cancelling the run cancels the call in flight", () =>
+  withGreeter(async (port, proto) => {
+    const controller = new AbortController();
+    const hooks = recorder();
+    const running = runWorkflow(
+      workflow([{ greet: greet(port, proto, "Hang") }]),
+      { user: { preferredDisplayName: "Ada" } },
+      hooks,
+      { signal: controller.signal },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    assert.ok((await rejection(running)) instanceof WorkflowCancelledError);
+    assert.deepEqual(hooks.trace(), ["task.started do/0/greet", "task.failed do/0/greet"]);
   }));

@@ -3,7 +3,6 @@
 // the run's fetch, or read from a file:// URL), `arguments` as the request (expressions
 // evaluated); the output is the reply as JSON (longs and enums as strings). Plaintext
 // unless the port is 443 (TLS). A failed call is a communication error with the gRPC status.
-import { Buffer } from "node:buffer";
 import { workflowError } from "../errors.ts";
 import { evaluate, type Template } from "../expressions.ts";
 import { raceAbort } from "../signals.ts";
@@ -82,6 +81,7 @@ export const grpcTask: TaskKind<PreparedGrpc> = {
     if (problem) throw workflowError("validation", `gRPC arguments: ${problem}`);
 
     const grpc = await import("@grpc/grpc-js");
+    const { Buffer } = await import("node:buffer"); // loaded here: node: modules are not free
     const port = service.port ?? 443;
     const credentials = port === 443
       ? grpc.credentials.createSsl()

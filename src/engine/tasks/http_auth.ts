@@ -1,7 +1,6 @@
 // `endpoint.authentication` of `call: http`: basic, bearer, digest (RFC 7616, MD5 or
 // SHA-256) and oauth2 client credentials, inline or by name from `use.authentications`.
 // Credentials never appear in outputs, events or errors.
-import { createHash } from "node:crypto";
 import { workflowError } from "../errors.ts";
 import { evaluate, type Template, type Vars } from "../expressions.ts";
 import { raceAbort } from "../signals.ts";
@@ -105,9 +104,12 @@ export async function sendAuthenticated(
       const challenge = first.headers.get("www-authenticate");
       if (first.status !== 401 || !challenge || !/^digest\s/i.test(challenge)) return first;
       await first.body?.cancel();
+      // Web Crypto has no MD5; node:crypto is loaded only here (node: modules are not free).
+      const { createHash } = await import("node:crypto");
       headers.set(
         "authorization",
         digestAuthorization(
+          createHash,
           parseChallenge(challenge),
           text(spec.username, "username"),
           text(spec.password, "password"),
@@ -200,6 +202,7 @@ function parseChallenge(header: string): Record<string, string> {
 
 /** RFC 7616 (qop=auth, or none): the Authorization header answering `challenge`. */
 function digestAuthorization(
+  createHash: (algorithm: string) => { update(s: string): { digest(e: "hex"): string } },
   challenge: Record<string, string>,
   username: string,
   password: string,
