@@ -94,3 +94,11 @@ Deno.test("validate: valid per the schema but not runnable here", async () => {
     },
   ]);
 });
+
+Deno.test("validate: what the engine would silently ignore is refused instead", async () => {
+  const problems = await validateWorkflowDocument(workflow([{ a: { set: { x: 1 } } }], {
+    use: { secrets: ["token"] },
+    evaluate: { language: "javascript" },
+  }));
+  assert.deepEqual(problems.map((p) => p.path).sort(), ["evaluate/language", "use/secrets"]);
+});
