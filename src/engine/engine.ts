@@ -2,6 +2,7 @@
 // → export.as), follows flow directives, applies timeouts and cancellation, emits events.
 import { formatMs } from "./durations.ts";
 import { asWorkflowError, WorkflowCancelledError, WorkflowError, workflowError } from "./errors.ts";
+import { checkData, loadDataSchemas } from "./data_schemas.ts";
 import { boundedData } from "./events.ts";
 import { evaluate, isTruthy, Var, type Vars } from "./expressions.ts";
 import { loadJq } from "./jq.ts";
@@ -30,6 +31,13 @@ export async function runWorkflow(
 ): Promise<unknown> {
   if (options.signal.aborted) throw new WorkflowCancelledError({ cause: options.signal.reason });
   const prepared = prepareWorkflow(document);
+  if (prepared.needsSchemas) {
+    try {
+      await loadDataSchemas();
+    } catch (error) {
+      throw workflowError("runtime", (error as Error).message, { cause: error });
+    }
+  }
   if (prepared.needsJq) {
     try {
       await loadJq();
@@ -45,7 +53,7 @@ class Run implements RunContext {
   readonly fetch: typeof fetch;
   readonly #document: WorkflowDocument;
   readonly #prepared: PreparedWorkflow;
-  readonly #options: RunOptions;
+  readonly options: RunOptions;
   readonly #controller = new AbortController();
   readonly #context = Var.of({});
   #lastYield = performance.now();
@@ -60,11 +68,11 @@ class Run implements RunContext {
     this.#prepared = prepared;
     this.hooks = hooks;
     this.fetch = hooks.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#options = options;
+    this.options = options;
   }
 
   async start(rawInput: unknown): Promise<unknown> {
-    const cancel = this.#options.signal;
+    const cancel = this.options.signal;
     const onCancel = () =>
       this.#controller.abort(new WorkflowCancelledError({ cause: cancel.reason }));
     if (cancel.aborted) throw new WorkflowCancelledError({ cause: cancel.reason });
@@ -86,15 +94,18 @@ class Run implements RunContext {
       const lexical: Vars = {
         context: this.#context,
         workflow: Var.lazy(() => ({
-          id: this.#options.executionId ?? crypto.randomUUID(),
+          id: this.options.executionId ?? crypto.randomUUID(),
           definition: this.#document,
           input: rawInput,
           startedAt: timestamp(startedAt),
         })),
         runtime: RUNTIME,
-        secrets: Var.of(this.#options.secrets ?? {}),
+        secrets: Var.of(this.options.secrets ?? {}),
       };
-      const { inputFrom, outputAs } = this.#prepared;
+      const { inputFrom, outputAs, inputSchema, outputSchema } = this.#prepared;
+      if (inputSchema) {
+        atRoot("/input/schema", () => checkData(inputSchema, rawInput, "the workflow's input"));
+      }
       const input = inputFrom
         ? atRoot(
           "/input/from",
@@ -105,6 +116,9 @@ class Run implements RunContext {
       const output = outputAs
         ? atRoot("/output/as", () => evaluate(outputAs, result.output, lexical))
         : result.output;
+      if (outputSchema) {
+        atRoot("/output/schema", () => checkData(outputSchema, output, "the workflow's output"));
+      }
       return output;
     } catch (error) {
       throw this.#cancellation() ?? error;
@@ -162,6 +176,7 @@ class Run implements RunContext {
     let started = false;
     let timeout: ReturnType<typeof withTimeout> | undefined;
     try {
+      if (task.inputSchema) checkData(task.inputSchema, rawInput, "the task's input");
       const input = task.inputFrom
         ? evaluate(task.inputFrom, rawInput, { ...lexical, task: taskVar })
         : rawInput;
@@ -174,7 +189,7 @@ class Run implements RunContext {
       await this.emit({ type: "task.started", task: task.path, message: task.kind });
 
       const timeoutMs = task.timeoutMs ??
-        (task.defaultTimeout ? this.#options.defaultTaskTimeoutMs : undefined);
+        (task.defaultTimeout ? this.options.defaultTaskTimeoutMs : undefined);
       if (timeoutMs !== undefined) {
         timeout = withTimeout(
           signal,
@@ -195,6 +210,7 @@ class Run implements RunContext {
       });
 
       const output = task.outputAs ? evaluate(task.outputAs, result.output, vars) : result.output;
+      if (task.outputSchema) checkData(task.outputSchema, output, "the task's output");
       if (task.exportAs) {
         this.#context.set(evaluate(task.exportAs, output, { ...vars, output: Var.of(output) }));
       }
@@ -231,6 +247,7 @@ class Run implements RunContext {
     if (error instanceof WorkflowCancelledError) return error;
     // An operation aborted by a timeout rejects with whatever it likes (an AbortError…).
     const cause = !(error instanceof WorkflowError) && signal.aborted ? signal.reason : error;
+    if (cause instanceof WorkflowCancelledError) return cause; // a fork's losing branch
     return asWorkflowError(cause).at(task.pointer);
   }
 

@@ -3,7 +3,13 @@
 export { runWorkflow } from "./engine.ts";
 /** Loads jq ahead of the first run that needs it (a daemon can call it at start-up). */
 export { loadJq as preloadJq } from "./jq.ts";
-export { checkWorkflowDocument, validateWorkflowDocument } from "./validate.ts";
+export {
+  checkWorkflowDocument,
+  engineProblems,
+  loadWorkflowSchema,
+  validateWorkflowDocument,
+  workflowSchemaLoaded,
+} from "./validate.ts";
 export {
   ERROR_TYPES,
   formatProblem,
@@ -24,4 +30,5 @@ export type {
   TaskDefinition,
   TaskList,
   WorkflowDocument,
+  WorkflowRef,
 } from "./types.ts";

@@ -1,5 +1,6 @@
 // Checks a workflow document and compiles it into PreparedTasks, once per run, so the run
 // itself does no shape checks and no expression parsing. Reports every problem, not the first.
+import { type DataSchema, prepareDataSchema } from "./data_schemas.ts";
 import { parseDuration } from "./durations.ts";
 import { WorkflowDefinitionError, type WorkflowProblem } from "./errors.ts";
 import { compileExpression, compileTemplate, type Template } from "./expressions.ts";
@@ -8,10 +9,15 @@ import { agentTask } from "./tasks/agent.ts";
 import { doTask } from "./tasks/do.ts";
 import { emitTask } from "./tasks/emit.ts";
 import { forTask } from "./tasks/for.ts";
+import { forkTask } from "./tasks/fork.ts";
+import { functionTask } from "./tasks/function.ts";
+import { grpcTask } from "./tasks/grpc.ts";
 import { httpTask } from "./tasks/http.ts";
 import { mcpTask } from "./tasks/mcp.ts";
 import { checkSchedule, listenTask } from "./tasks/listen.ts";
+import { openApiTask } from "./tasks/openapi.ts";
 import { raiseTask } from "./tasks/raise.ts";
+import { runTask } from "./tasks/run.ts";
 import { setTask } from "./tasks/set.ts";
 import { switchTask } from "./tasks/switch.ts";
 import { tryTask } from "./tasks/try.ts";
@@ -23,8 +29,12 @@ export interface PreparedWorkflow {
   readonly inputFrom?: Template;
   readonly outputAs?: Template;
   readonly timeoutMs?: number;
+  readonly inputSchema?: DataSchema;
+  readonly outputSchema?: DataSchema;
   /** Some expression needs jq itself (not just a path JavaScript reads). */
   readonly needsJq: boolean;
+  /** Some `input.schema` / `output.schema` needs ajv. */
+  readonly needsSchemas: boolean;
 }
 
 interface KindSpec {
@@ -40,11 +50,16 @@ const KINDS: Record<string, KindSpec> = {
   wait: { kind: waitTask, fields: ["wait"] },
   raise: { kind: raiseTask, fields: ["raise"] },
   do: { kind: doTask, fields: ["do"] },
+  fork: { kind: forkTask, fields: ["fork"] },
+  run: { kind: runTask, fields: ["run"] },
   emit: { kind: emitTask, fields: ["emit"] },
   listen: { kind: listenTask, fields: ["listen", "foreach"] },
   "call http": { kind: httpTask, fields: ["call", "with"] },
   "call agent": { kind: agentTask, fields: ["call", "with"] },
   "call mcp": { kind: mcpTask, fields: ["call", "with"] },
+  "call openapi": { kind: openApiTask, fields: ["call", "with"] },
+  "call grpc": { kind: grpcTask, fields: ["call", "with"] },
+  "call function": { kind: functionTask, fields: ["call", "with"] },
 };
 
 // Checked in this order: `for` and `try` tasks also have a `do`/`catch` field.
@@ -53,6 +68,8 @@ const KIND_FIELDS = [
   "set",
   "switch",
   "for",
+  "fork",
+  "run",
   "try",
   "wait",
   "raise",
@@ -60,7 +77,9 @@ const KIND_FIELDS = [
   "listen",
   "do",
 ];
-const UNSUPPORTED = ["fork", "run"];
+// Task kinds of the DSL this engine refuses (at apply, with this message) until it runs them.
+const UNSUPPORTED: string[] = [];
+const NOT_YET_CALLS = new Set(["asyncapi", "a2a"]);
 const COMMON_FIELDS = new Set(["if", "input", "output", "export", "timeout", "then", "metadata"]);
 const DIRECTIVES = new Set(["continue", "exit", "end"]);
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -91,6 +110,15 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
   const problems: WorkflowProblem[] = [];
   const report = (path: string, message: string) => problems.push({ path, message });
   let needsJq = false;
+  let needsSchemas = false;
+  const schemaOf = (value: unknown, path: string) => {
+    const schema = prepareDataSchema(
+      (value as { schema?: unknown } | null | undefined)?.schema,
+      (message) => report(path, message),
+    );
+    needsSchemas ||= schema !== undefined;
+    return schema;
+  };
   const compiled = (template: Template) => {
     needsJq ||= template.needsJq;
     return template;
@@ -198,7 +226,7 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
       },
     };
 
-    const kindName = kindOf(def, problem);
+    const kindName = kindOf(def, problem, document);
     if (!kindName) return undefined;
     const spec = KINDS[kindName];
     for (const field of Object.keys(def)) {
@@ -217,6 +245,8 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
       inputFrom: at.expression(objectField(def.input, "from", problem, "input"), "input/from"),
       outputAs: at.expression(objectField(def.output, "as", problem, "output"), "output/as"),
       exportAs: at.expression(objectField(def.export, "as", problem, "export"), "export/as"),
+      inputSchema: schemaOf(def.input, `${path}/input/schema`),
+      outputSchema: schemaOf(def.output, `${path}/output/schema`),
       timeoutMs: timeoutOf(def.timeout, document, (message) => problem(message, "timeout")),
       defaultTimeout: kindName.startsWith("call "),
       then: at.directive(def.then, "then"),
@@ -225,6 +255,19 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
   };
 
   const list = prepareList(document.do, "do");
+  if (document.use?.extensions !== undefined) {
+    report("use/extensions", "extensions are not run by this engine yet: remove use.extensions");
+  }
+  if (document.use?.secrets !== undefined) {
+    report(
+      "use/secrets",
+      "secrets are not available to workflows yet ($secrets would be empty): remove use.secrets",
+    );
+  }
+  const language = (document.evaluate as { language?: unknown } | undefined)?.language;
+  if (language !== undefined && language !== "jq") {
+    report("evaluate/language", `expressions are jq here, not ${String(language)}`);
+  }
   if (Array.isArray(document.do) && document.do.length === 0) report("do", "has no tasks");
   const rootProblem = (field: string) => (message: string) => report(field, message);
   checkSchedule(document.schedule, report);
@@ -235,8 +278,13 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
     inputFrom: inputFrom === undefined ? undefined : compiled(compileExpression(inputFrom)),
     outputAs: outputAs === undefined ? undefined : compiled(compileExpression(outputAs)),
     timeoutMs: timeoutOf(document.timeout, document, rootProblem("timeout")),
+    inputSchema: schemaOf(document.input, "input/schema"),
+    outputSchema: schemaOf(document.output, "output/schema"),
     get needsJq() {
       return needsJq;
+    },
+    get needsSchemas() {
+      return needsSchemas;
     },
   };
   if (problems.length > 0) throw new WorkflowDefinitionError(problems.sort(byDocumentOrder));
@@ -256,26 +304,68 @@ function byDocumentOrder(a: WorkflowProblem, b: WorkflowProblem): number {
   return left.length - right.length;
 }
 
-function kindOf(def: TaskDefinition, problem: (message: string) => void): string | undefined {
+function kindOf(
+  def: TaskDefinition,
+  problem: (message: string) => void,
+  document: WorkflowDocument,
+): string | undefined {
   const unsupported = UNSUPPORTED.find((field) => field in def);
   if (unsupported) {
     problem(
-      `"${unsupported}" tasks are not supported here (supported: set, call http, call agent, call mcp, switch, for, try, wait, raise, emit, listen, do)`,
+      `a "${unsupported}" task: this engine does not run ${unsupported} tasks yet (it runs ${runnableKinds()})`,
     );
     return undefined;
   }
-  const field = KIND_FIELDS.find((f) => f in def);
-  if (!field) {
+  const present = KIND_FIELDS.filter((f) => f in def);
+  // A `for` task carries its body under `do`.
+  const kinds = present.includes("for") ? present.filter((f) => f !== "do") : present;
+  if (kinds.length > 1) {
     problem(
-      "not a task: it needs one of call, set, switch, for, try, wait, raise, emit, listen or do",
+      `a task does one thing, but this one has ${kinds.join(" and ")}; split it into several tasks`,
     );
+    return undefined;
+  }
+  const field = kinds[0];
+  if (!field) {
+    problem(`not a task: it needs one of ${[...KIND_FIELDS, ...UNSUPPORTED].sort().join(", ")}`);
     return undefined;
   }
   if (field !== "call") return field;
   const callee = def.call;
-  if (callee === "http" || callee === "agent" || callee === "mcp") return `call ${callee}`;
-  problem(`call: ${JSON.stringify(callee)} is not supported (supported: http, agent, mcp)`);
+  if (typeof callee === "string" && `call ${callee}` in KINDS && callee !== "function") {
+    return `call ${callee}`;
+  }
+  const functions = (document.use as { functions?: Record<string, unknown> } | undefined)
+    ?.functions;
+  if (typeof callee === "string" && functions && Object.hasOwn(functions, callee)) {
+    return "call function";
+  }
+  if (typeof callee === "string" && /@|:\/\//.test(callee)) {
+    problem(
+      `call: ${callee}: functions from a catalog are not run here; define it in use.functions`,
+    );
+    return undefined;
+  }
+  const calls = Object.keys(KINDS).filter((k) => k.startsWith("call ") && k !== "call function")
+    .map((k) => k.slice(5));
+  if (typeof callee === "string" && NOT_YET_CALLS.has(callee)) {
+    problem(
+      `a "call: ${callee}" task: this engine does not run ${callee} calls yet (it calls ${
+        calls.join(", ")
+      })`,
+    );
+  } else {
+    problem(
+      `call: ${JSON.stringify(callee)} is neither ${
+        calls.join(", ")
+      } nor a function of use.functions`,
+    );
+  }
   return undefined;
+}
+
+function runnableKinds(): string {
+  return Object.keys(KINDS).join(", ");
 }
 
 /** `input.from`, `output.as`, `export.as`: the inner field of an optional object. */

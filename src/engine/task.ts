@@ -1,6 +1,13 @@
 // The contract between the engine (engine.ts, prepare.ts) and each kind of task (tasks/*.ts).
+import type { DataSchema } from "./data_schemas.ts";
 import type { Template, Vars } from "./expressions.ts";
-import type { EngineEvent, EngineHooks, TaskDefinition, WorkflowDocument } from "./types.ts";
+import type {
+  EngineEvent,
+  EngineHooks,
+  RunOptions,
+  TaskDefinition,
+  WorkflowDocument,
+} from "./types.ts";
 
 /** A task checked and compiled once, before the run starts. */
 export interface PreparedTask {
@@ -16,6 +23,9 @@ export interface PreparedTask {
   readonly inputFrom?: Template;
   readonly outputAs?: Template;
   readonly exportAs?: Template;
+  /** `input.schema` / `output.schema`: checked before `input.from` and after `output.as`. */
+  readonly inputSchema?: DataSchema;
+  readonly outputSchema?: DataSchema;
   /** The task's own `timeout.after`. */
   readonly timeoutMs?: number;
   /** Whether RunOptions.defaultTaskTimeoutMs applies (calls: the tasks that wait on others). */
@@ -57,6 +67,7 @@ export interface TaskCall {
 
 export interface RunContext {
   readonly hooks: EngineHooks;
+  readonly options: RunOptions;
   readonly fetch: typeof fetch;
   emit(event: EngineEvent): void | Promise<void>;
   runList(

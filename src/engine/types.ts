@@ -93,7 +93,20 @@ export interface EventHooks {
   subscribe(onEvent: (event: CloudEvent) => void): () => void;
 }
 
+/** A `run: workflow` target: the DSL names a workflow by namespace, name and version. */
+export interface WorkflowRef {
+  namespace: string;
+  name: string;
+  /** "latest" when the task gives none. */
+  version: string;
+}
+
 export interface EngineHooks {
+  /**
+   * Finds a workflow for `run: workflow` (by its document's namespace, name and version).
+   * Without it, such tasks fail with a configuration error.
+   */
+  loadWorkflow?(ref: WorkflowRef, signal: AbortSignal): Promise<WorkflowDocument | undefined>;
   emit(event: EngineEvent): void | Promise<void>;
   /** The event bus for `emit` and `listen`; without it those tasks fail with a runtime error. */
   eventBus?: EventHooks;
@@ -114,4 +127,11 @@ export interface RunOptions {
   executionId?: string;
   /** Exposed to expressions as $secrets (SPEC §11); the caller hides their values in events. */
   secrets?: Record<string, string>;
+  /**
+   * Whether `run: shell|script|container` may start local programs (default true, as in
+   * the local daemon). When false, those tasks fail with this refusal's reason.
+   */
+  localProcesses?: { allowed: boolean; refusal?: string };
+  /** How deep this run is in `run: workflow` calls (0 at the top). */
+  depth?: number;
 }

@@ -1,13 +1,14 @@
 // The manifest of each kind (SPEC §8) as zod schemas, plus the checks zod
-// cannot express (exactly one of two fields, workflow task lists).
+// cannot express (exactly one of two fields). A Workflow's spec is checked by the engine
+// (the DSL's JSON Schema, then what the engine runs): see project/workflow_check.ts.
 import leven from "leven";
 import { z } from "zod";
 import { API_VERSION, type JsonObject, type Kind, KINDS } from "./resource.ts";
 import { MAX_NAME_LENGTH, slugify } from "./slug.ts";
 import { unsafeCharacterProblem } from "./unsafe_text.ts";
 import { isPlainObject, type Problem, strictObject, zodProblems } from "./problems.ts";
-import { checkWorkflowTasks, workflowSpecSchema } from "./workflow.ts";
 import { sizeProblems } from "./size_checks.ts";
+import { workflowSpecSchema } from "./workflow.ts";
 
 export { workflowAgentRefPaths, workflowAgentRefs } from "./workflow.ts";
 
@@ -151,7 +152,8 @@ const RULES: Record<Kind, KindRule> = {
       ...inlineMcpChecks(spec),
     ],
   },
-  Workflow: { spec: workflowSpecSchema, check: (spec) => checkWorkflowTasks(spec, ["spec"]) },
+  // Its content: project/workflow_check.ts (the engine's check; the model imports nothing).
+  Workflow: { spec: workflowSpecSchema },
   Skill: {
     spec: skillSpecSchema,
     check: (spec) =>

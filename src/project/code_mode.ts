@@ -8,7 +8,12 @@ import { basename, dirname, fromFileUrl, join, resolve, toFileUrl } from "../pat
 import stripJsonComments from "strip-json-comments";
 import SDK_SOURCE from "../sdk/mod.ts" with { type: "text" };
 import { type Diagnostic, StigmerError, ValidationError } from "../errors.ts";
-import { type DeclaredResource, inlineSkillFiles, manifestFromValue } from "./manifest.ts";
+import {
+  type DeclaredResource,
+  inlineSkillFiles,
+  manifestFromValue,
+  prepareWorkflowCheck,
+} from "./manifest.ts";
 import { displayPath, isInside, realPathInside } from "./paths.ts";
 import { parseSynthOutput } from "./synth.ts";
 import { checkModuleGraph, type CodeModeProtection, leakedSecretFile } from "./code_mode_guard.ts";
@@ -379,6 +384,9 @@ export async function runCodeMode(
 
   const resources: DeclaredResource[] = [];
   const diagnostics: Diagnostic[] = [];
+  await prepareWorkflowCheck(
+    synthesized.map((item) => String((item.manifest as { kind?: unknown })?.kind)).join(" "),
+  );
   for (const item of synthesized) {
     const sourceFile = sourcePath(item.source?.file) ?? main;
     const source = {

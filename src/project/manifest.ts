@@ -3,8 +3,9 @@
 import { dirname, resolve } from "../path.ts";
 import type { Diagnostic } from "../errors.ts";
 import type { JsonObject, Kind, ResourceInput } from "../model/resource.ts";
-import { validateManifest } from "../model/kinds.ts";
-import { formatKeyPath, type KeyPath, type Problem } from "../model/problems.ts";
+import { validateManifest as validateShape, type ValidManifest } from "../model/kinds.ts";
+import { formatKeyPath, isPlainObject, type KeyPath, type Problem } from "../model/problems.ts";
+import { loadWorkflowSchema, workflowSpecProblems } from "./workflow_check.ts";
 import { displayPath, realPathInside } from "./paths.ts";
 import {
   MAX_MANIFEST_BYTES,
@@ -80,6 +81,27 @@ export function diagnosticAt(
 }
 
 /**
+ * A manifest's shape (model/kinds.ts) and, for a Workflow, the engine's check of its
+ * document. Needs the workflow schema loaded: {@link prepareWorkflowCheck}.
+ */
+function validateManifest(value: unknown): { manifest?: ValidManifest; problems: Problem[] } {
+  const result = validateShape(value);
+  if (!isPlainObject(value) || value.kind !== "Workflow" || !isPlainObject(value.spec)) {
+    return result;
+  }
+  const problems = [...result.problems, ...workflowSpecProblems(value.spec, ["spec"])];
+  return problems.length > 0 ? { problems } : result;
+}
+
+/**
+ * Loads what checking a workflow needs (the DSL schema's validator, ~0.1 s) when `text`
+ * may declare one; parseManifests and manifestFromValue need it for Workflow manifests.
+ */
+export async function prepareWorkflowCheck(text = "Workflow"): Promise<void> {
+  if (text.includes("Workflow")) await loadWorkflowSchema();
+}
+
+/**
  * Parses a (multi-document) YAML manifest. `file` is the name used in
  * diagnostics. Pure: a Skill's `path` is left for {@link inlineSkillFiles}.
  */
@@ -145,6 +167,7 @@ export async function readManifestFile(
     }
     text = await Deno.readTextFile(path);
     options.onRead?.(path, text);
+    await prepareWorkflowCheck(text);
   } catch (error) {
     return {
       resources: [],

@@ -31,6 +31,8 @@ export interface ServiceParts {
   /** Start scheduled workflows (the local daemon; a shared server does not). */
   schedules?: boolean;
   authenticate(authorization: string | undefined, method: string): Principal;
+  /** run: shell|script|container; default allowed (the local daemon). */
+  localProcesses?: { allowed: boolean; refusal?: string };
 }
 
 export function registerServices(
@@ -50,7 +52,14 @@ export function registerServices(
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
   const bus = new EventBus(parts.log);
-  const executions = new ExecutionManager(parts.store, parts.llm, parts.log, parts.agents, bus);
+  const executions = new ExecutionManager(
+    parts.store,
+    parts.llm,
+    parts.log,
+    parts.agents,
+    bus,
+    parts.localProcesses,
+  );
   const scheduler = parts.schedules
     ? new Scheduler(parts.store, executions, bus, parts.log)
     : undefined;

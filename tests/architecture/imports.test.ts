@@ -22,11 +22,12 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   server: SERVER_SIDE.concat("rpc", "project", "model", "config"),
   executions: ["engine", "agents", "mcp", "secrets", "store", "rpc", "model"],
   engine: ["model"],
+  // project → engine: a workflow is checked by the code that runs it (SPEC §9), at apply.
   agents: ["mcp", "secrets", "store", "model"],
   mcp: ["rpc", "model"],
   secrets: ["store", "model"],
   store: ["model"],
-  project: ["model", "sdk"],
+  project: ["model", "sdk", "engine"],
   rpc: ["model"],
   model: [],
   config: [],

@@ -36,6 +36,8 @@ export interface ServerSetup {
   command?: (args: string[], env: Record<string, string>) => Deno.Command;
   /** More `server run` flags (e.g. --allow-local-processes). */
   extraArgs?: string[];
+  /** `--allow-local-processes`: workflows may run shell, script and container tasks. */
+  allowLocalProcesses?: boolean;
 }
 
 export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
@@ -45,6 +47,7 @@ export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
     args.push("--tls-cert", setup.certFile, "--tls-key", setup.keyFile);
   } else args.push("--insecure");
   if (setup.database) args.push("--database", setup.database);
+  if (setup.allowLocalProcesses) args.push("--allow-local-processes");
   args.push("--data-dir", setup.dataDir ?? `${setup.home}/server-data`);
   args.push(...(setup.extraArgs ?? []));
   const env = cloudEnv(setup.home);

@@ -263,7 +263,7 @@ Deno.test("definition problems are all reported before any task runs", async () 
     { a: { set: { x: 1 }, then: "nowhere" } },
     { b: { fork: { branches: [] } } },
     { c: { wait: "soon" } },
-    { d: { call: "grpc", with: {} } },
+    { d: { call: "asyncapi", with: {} } },
     { e: { for: { each: "bad name", in: ".x" }, do: [] } },
     { f: { sett: {} } },
   ]);
@@ -274,7 +274,7 @@ Deno.test("definition problems are all reported before any task runs", async () 
   assert.equal(error.type, ERROR_TYPES.validation);
   assert.deepEqual(error.problems.map((p) => p.path), [
     "do/0/a/then",
-    "do/1/b",
+    "do/1/b/fork/branches",
     "do/2/c/wait",
     "do/3/d",
     "do/4/e/for/each",

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { checkWorkflowDocument, validateWorkflowDocument } from "../../src/engine/mod.ts";
+import {
+  checkWorkflowDocument,
+  loadWorkflowSchema,
+  validateWorkflowDocument,
+} from "../../src/engine/mod.ts";
 import { workflow } from "./helpers.ts";
 
 Deno.test("validate: a valid document with the Stigmer agent call has no problems", async () => {
@@ -10,6 +14,20 @@ Deno.test("validate: a valid document with the Stigmer agent call has no problem
   ]);
   assert.deepEqual(await validateWorkflowDocument(doc), []);
   assert.deepEqual(checkWorkflowDocument(doc), []);
+});
+
+Deno.test("validate: every example of the DSL's reference conforms to the embedded schema", async () => {
+  const { parse } = await import("yaml");
+  const { schemaProblems } = await import("../../src/engine/schema/check.ts");
+  await loadWorkflowSchema();
+  const dir = new URL("../../../shared/reference/serverless-workflow/examples/", import.meta.url);
+  let count = 0;
+  for await (const entry of Deno.readDir(dir)) {
+    const doc = parse(await Deno.readTextFile(new URL(entry.name, dir)));
+    assert.deepEqual(schemaProblems(doc), [], entry.name);
+    count++;
+  }
+  assert.equal(count, 65);
 });
 
 Deno.test("validate: schema errors are reworded for people, with paths", async () => {
@@ -23,7 +41,7 @@ Deno.test("validate: schema errors are reworded for people, with paths", async (
       { e: { raise: { error: { type: "not a uri", status: 400 } } } },
     ],
   };
-  // The SDK stops at the first task it rejects; the engine's own checks find the rest.
+  // Every problem, the engine's wording first; the schema adds what the engine does not check.
   assert.deepEqual(await validateWorkflowDocument(doc), [
     {
       path: "do/0/a",
@@ -36,12 +54,18 @@ Deno.test("validate: schema errors are reworded for people, with paths", async (
     },
     { path: "do/2/c/colour", message: 'unknown field "colour" for a set task' },
     { path: "do/3/d/with/endpoint", message: "needs an endpoint: a URI or {uri}" },
+    {
+      path: "do/4/e/raise/error/type",
+      message:
+        "must be an absolute URI (like https://example.com/x) or a runtime expression ${ … }",
+    },
   ]);
-  const second = { ...doc, do: doc.do.slice(1) };
-  assert.deepEqual((await validateWorkflowDocument(second))[0], {
-    path: "do/0/b/wait",
-    message: 'must be an ISO 8601 duration like "PT30S" or an object like {seconds: 30}',
-  });
+  // What only the schema says: the document's own fields.
+  const badDocument = { ...doc, document: { ...doc.document, version: 1 }, do: doc.do.slice(2, 3) };
+  assert.deepEqual(await validateWorkflowDocument(badDocument), [
+    { path: "do/0/c/colour", message: 'unknown field "colour" for a set task' },
+    { path: "document/version", message: "must be a string" },
+  ]);
   const badType = { ...doc, do: doc.do.slice(4) };
   assert.deepEqual(await validateWorkflowDocument(badType), [
     {
@@ -54,19 +78,26 @@ Deno.test("validate: schema errors are reworded for people, with paths", async (
 
 Deno.test("validate: valid per the schema but not runnable here", async () => {
   const doc = workflow([
-    { a: { fork: { branches: [{ b: { set: { y: 1 } } }] } } },
+    { a: { listen: { to: { one: { with: { type: "x" } } } } } }, // runs: listen is supported
     { c: { set: { x: 1 }, then: "missing" } },
+    { d: { call: "asyncapi", with: { document: { endpoint: "http://x" }, operation: "o" } } },
   ]);
-  assert.deepEqual(await validateWorkflowDocument(doc), [
-    {
-      path: "do/0/a",
-      message:
-        '"fork" tasks are not supported here (supported: set, call http, call agent, call mcp, switch, for, try, wait, raise, emit, listen, do)',
-    },
+  const problems = await validateWorkflowDocument(doc);
+  assert.deepEqual(problems.map((p) => p.path), ["do/1/c/then", "do/2/d"]);
+  assert.match(problems[1].message, /^a "call: asyncapi" task: this engine does not run asyncapi/);
+  assert.deepEqual(problems.slice(0, 1), [
     {
       path: "do/1/c/then",
       message:
         `no task named "missing" in this list (flow directives are continue, exit, end or a sibling task's name)`,
     },
   ]);
+});
+
+Deno.test("validate: what the engine would silently ignore is refused instead", async () => {
+  const problems = await validateWorkflowDocument(workflow([{ a: { set: { x: 1 } } }], {
+    use: { secrets: ["token"] },
+    evaluate: { language: "javascript" },
+  }));
+  assert.deepEqual(problems.map((p) => p.path).sort(), ["evaluate/language", "use/secrets"]);
 });

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { formatDiagnostic } from "../../src/errors.ts";
 import { validateManifest, workflowAgentRefs } from "../../src/model/kinds.ts";
-import { parseManifests } from "../../src/project/manifest.ts";
+import { parseManifests, prepareWorkflowCheck } from "../../src/project/manifest.ts";
+
+await prepareWorkflowCheck(); // the DSL schema's validator, for Workflow manifests
 
 const HEAD = "apiVersion: agentic.stigmer.ai/v1\n";
 
@@ -226,7 +228,7 @@ const WORKFLOW = `${HEAD}kind: Workflow
 metadata: {name: triage}
 spec:
   document: {dsl: "1.0.0", namespace: default, name: triage, version: "1.0.0"}
-  input: {schema: {format: json}}
+  input: {schema: {format: json, document: {type: object}}}
   do:
     - classify:
         call: agent
@@ -240,7 +242,7 @@ spec:
         do:
           - patch:
               call: agent
-              with: {agent: fixer}
+              with: {agent: fixer, message: "\${ .file }"}
     - guarded:
         try:
           - fetch:
@@ -251,13 +253,13 @@ spec:
           do:
             - ask:
                 call: agent
-                with: {agent: classifier}
+                with: {agent: classifier, message: retry}
     - pause: {wait: PT5S, then: done}
     - parallel:
         fork:
           branches:
             - one: {set: {a: 1}}
-            - two: {call: agent, with: {agent: reviewer}}
+            - two: {call: agent, with: {agent: reviewer, message: review}}
     - done:
         raise: {error: {type: "https://example.com/errors/x", status: 500}}
 `;
@@ -301,29 +303,29 @@ spec:
     - first: {set: {}}
 `),
     [
-      "m.yaml:5:66: spec.document.version: expected a string, got a number; put it in quotes to make it a string",
-      "m.yaml:8:9: spec.do[0].first: a call: agent task needs with.agent (the agent's name)",
-      'm.yaml:9:15: spec.do[0].first.then: names task "nowhere", which is not in this task list; ' +
-      "expected one of: first, second, third, fourth, fifth, sixth, continue, exit, end",
-      "m.yaml:11:9: spec.do[1].second: a task does one thing, but this one has set and call; split it into several tasks",
-      "m.yaml:13:14: spec.do[2].third: expected a task: a mapping with one of set, call, switch, for, try, wait, " +
-      "raise, do, emit, listen, run, fork",
-      "m.yaml:15:15: spec.do[3].fourth.wait: expected an ISO 8601 duration such as PT30S",
-      'm.yaml:16:9: spec.do[3].fourth.retries: unknown field "retries" for a wait task; ' +
-      "expected one of: wait, if, input, output, export, timeout, then, metadata",
-      "m.yaml:17:7: spec.do[4]: expected one task as `name: {task}` (a mapping with a single key), found 2 keys",
-      'm.yaml:21:37: spec.do[5].fifth.switch[0].yes.then: names task "missing", which is not in this task list; ' +
-      "expected one of: first, second, third, fourth, fifth, sixth, continue, exit, end",
-      'm.yaml:23:9: spec.do[6].sixth: a for task needs "do": the tasks to run for each item',
-      'm.yaml:24:7: spec.do[7].first: task name "first" is used twice in this list',
+      "m.yaml:5:66: spec.document.version: must be a string",
+      "m.yaml:7:7: spec.do[0].first.with: needs `with: {agent, message}`",
+      'm.yaml:9:15: spec.do[0].first.then: no task named "nowhere" in this list ' +
+      "(flow directives are continue, exit, end or a sibling task's name)",
+      "m.yaml:11:9: spec.do[1].second: a task does one thing, but this one has call and set; " +
+      "split it into several tasks",
+      "m.yaml:13:14: spec.do[2].third: not a task: it needs one of call, do, emit, for, fork, " +
+      "listen, raise, run, set, switch, try, wait",
+      'm.yaml:15:15: spec.do[3].fourth.wait: "5 seconds" is not an ISO 8601 duration like "PT30S" or "P1DT2H"',
+      'm.yaml:16:18: spec.do[3].fourth.retries: unknown field "retries" for a wait task',
+      "m.yaml:17:7: spec.do[4]: each entry must be a single {name: task} object",
+      'm.yaml:21:37: spec.do[5].fifth.switch[0].yes.then: no task named "missing" in this list ' +
+      "(flow directives are continue, exit, end or a sibling task's name)",
+      "m.yaml:22:7: spec.do[6].sixth.do: must be a list of tasks ([{name: task}, …])",
+      'm.yaml:24:14: spec.do[7].first: another task in this list is named "first"',
     ],
   );
 });
 
 Deno.test("Workflow: document and do are required", () => {
   assert.deepEqual(messages(`${HEAD}kind: Workflow\nmetadata: {name: w}\nspec:\n  do: []\n`), [
-    "m.yaml:4:1: spec.document: is missing; expected a mapping",
-    "m.yaml:5:7: spec.do: must list at least one task",
+    "m.yaml:4:1: spec.document: is missing (the DSL requires it)",
+    "m.yaml:5:7: spec.do: has no tasks",
   ]);
 });
 

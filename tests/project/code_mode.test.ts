@@ -108,7 +108,7 @@ synth(a, w);
     const error = await validationError(() => runCodeMode(dir, "main.ts", { cwd: dir }));
     assert.deepEqual(error.diagnostics.map(formatDiagnostic), [
       "main.ts:2:11: spec.instructions: must not be empty",
-      "main.ts:4:11: spec.do[0].step: a call: agent task needs with.agent (the agent's name)",
+      "main.ts:4:11: spec.do[0].step.with: needs `with: {agent, message}`",
     ]);
   });
 });

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatDiagnostic, UsageError } from "../../src/errors.ts";
 import { expandGlob, matchPath } from "../../src/project/glob.ts";
-import { parseManifests } from "../../src/project/manifest.ts";
+import { parseManifests, prepareWorkflowCheck } from "../../src/project/manifest.ts";
 import { findProjectFile, loadProject } from "../../src/project/project.ts";
 import { checkBatch } from "../../src/project/batch.ts";
 import { AGENT, agentYaml, validationError, withProject } from "./helpers.ts";
+
+await prepareWorkflowCheck(); // parseManifests checks Workflow manifests with the DSL schema
 
 const SKILL = `apiVersion: agentic.stigmer.ai/v1
 kind: Skill
@@ -312,11 +314,11 @@ metadata: {name: flow}
 spec:
   document: {dsl: "1.0.0", namespace: default, name: flow, version: "1.0.0"}
   do:
-    - draft: {call: agent, with: {agent: writer}}
+    - draft: {call: agent, with: {agent: writer, message: draft}}
     - loop:
         for: {in: "\${ .items }"}
         do:
-          - review: {call: agent, with: {agent: Reviewer}}
+          - review: {call: agent, with: {agent: Reviewer, message: review}}
 ---
 ${SKILL}`;
 

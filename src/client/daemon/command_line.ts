@@ -45,15 +45,16 @@ export function daemonPermissions(args: DaemonArgs, extraRead: string[] = []): s
     `--allow-read=${[args.dataDir, `${denoCacheDir()}/npm`, ...extraRead].join(",")}`,
     `--allow-write=${args.dataDir}`,
     args.allowedHosts?.includes("*") ? "--allow-net" : `--allow-net=${net.join(",")}`,
-    // grpc-js reads its GRPC_* tuning variables; the API key variable if any;
-    // a stdio MCP server inherits the variables the official MCP SDK passes on.
-    `--allow-env=GRPC_*,NODE_*,STIGMER_*,${MCP_INHERITED_ENV.join(",")}${
-      args.llmApiKeyEnv ? `,${args.llmApiKeyEnv}` : ""
-    }`,
+    // grpc-js reads its GRPC_* tuning variables; the API key variable if any; a stdio MCP
+    // server inherits the variables the official MCP SDK passes on; workflows' programs
+    // (run: shell|script) get PATH, HOME, LANG, TMPDIR and Deno's cache.
+    `--allow-env=GRPC_*,NODE_*,STIGMER_*,${
+      [...new Set([...MCP_INHERITED_ENV, "LANG", "TMPDIR", "DENO_DIR"])].join(",")
+    }${args.llmApiKeyEnv ? `,${args.llmApiKeyEnv}` : ""}`,
     // The AI SDK reads the host name when it loads.
     "--allow-sys=hostname",
-    // Agents start their stdio MCP servers (any command a manifest names) and
-    // `ps` finds what a SIGKILLed daemon left behind.
+    // Agents start their stdio MCP servers and workflows' run: shell|script|container their
+    // programs (any command a manifest names); `ps` finds what a SIGKILLed daemon left behind.
     "--allow-run",
   ];
 }

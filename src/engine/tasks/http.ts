@@ -1,13 +1,14 @@
 // `call: http`: one HTTP request. The output is the response content (JSON parsed when
 // the content type says JSON, else text), the whole response (`output: response`) or the
 // body in base64 (`output: raw`). Failures are communication errors carrying the status.
-import { workflowError } from "../errors.ts";
+import { WorkflowError, workflowError } from "../errors.ts";
 import { evaluate, type Template } from "../expressions.ts";
 import { raceAbort } from "../signals.ts";
-import type { TaskKind } from "../task.ts";
 import { unsupportedScheme, unsupportedSchemeMessage } from "../../model/http_endpoint.ts";
+import type { TaskCall, TaskKind, TaskResult } from "../task.ts";
+import { prepareAuth, type PreparedAuth, sendAuthenticated } from "./http_auth.ts";
 
-type OutputFormat = "content" | "response" | "raw";
+export type OutputFormat = "content" | "response" | "raw";
 
 interface PreparedHttp {
   request: Template;
@@ -15,6 +16,7 @@ interface PreparedHttp {
   uriTemplate: boolean;
   output: OutputFormat;
   redirect: boolean;
+  auth?: PreparedAuth;
 }
 
 interface HttpArguments {
@@ -61,7 +63,12 @@ export const httpTask: TaskKind<PreparedHttp> = {
       at.problem("must be true or false", "with/redirect");
     }
     const { method, headers, body, query } = args;
+    const authentication = (endpoint as { authentication?: unknown } | null)?.authentication;
+    const auth = typeof endpoint === "object" && authentication !== undefined
+      ? prepareAuth(authentication, at, "with/endpoint/authentication")
+      : undefined;
     return {
+      auth,
       request: at.template({ method, endpoint: uri, headers, body, query }),
       uriTemplate: typeof uri === "string" && !uri.includes("${") && /\{[^}]+\}/.test(uri),
       output: output as OutputFormat,
@@ -91,75 +98,108 @@ export const httpTask: TaskKind<PreparedHttp> = {
       }
     }
 
-    const target = `${method} ${url.href}`;
-    const signal = call.signal;
-    let response: Response;
-    try {
-      response = await raceAbort(
-        call.run.fetch(url, {
-          method,
-          headers,
-          body,
-          signal,
-          // Without `redirect: true` a 3xx is an error (spec), so do not follow it.
-          redirect: prepared.redirect ? "follow" : "manual",
-        }),
-        signal,
-      );
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      throw workflowError("communication", `${target} failed: ${(error as Error).message}`, {
-        title: "HTTP request failed",
-        cause: error,
-      });
-    }
-
-    const okLimit = prepared.redirect ? 400 : 300;
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await raceAbort(response.arrayBuffer(), signal));
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      throw workflowError(
-        "communication",
-        `${target}: reading the response failed: ${(error as Error).message}`,
-        {
-          title: "HTTP request failed",
-          status: response.status,
-          cause: error,
-        },
-      );
-    }
-    if (response.status < 200 || response.status >= okLimit) {
-      const text = new TextDecoder().decode(bytes.subarray(0, ERROR_BODY_LIMIT)).trim();
-      const statusLine = `${response.status}${
-        response.statusText ? ` ${response.statusText}` : ""
-      }`;
-      throw workflowError("communication", `${target} returned ${statusLine}`, {
-        title: response.statusText || `HTTP ${response.status}`,
-        status: response.status,
-        detail: text ? `${target} returned ${statusLine}: ${text}` : undefined,
-      });
-    }
-
-    if (prepared.output === "raw") return { output: toBase64(bytes) };
-    const content = decodeContent(
-      bytes,
-      response.headers.get("content-type"),
-      target,
-      response.status,
-    );
-    if (prepared.output === "content") return { output: content };
-    return {
-      output: {
-        request: { method, uri: url.href, headers: Object.fromEntries(headers) },
-        statusCode: response.status,
-        headers: Object.fromEntries(response.headers),
-        content,
-      },
-    };
+    return await sendHttp({ method, url, headers, body }, prepared, call);
   },
 };
+
+/** What `call: http` and `call: openapi` share: the request, its authentication and output. */
+export interface HttpOptions {
+  output: OutputFormat;
+  redirect: boolean;
+  auth?: PreparedAuth;
+}
+
+/** Sends one request and makes the task's output of its response (or a typed error). */
+export async function sendHttp(
+  request: { method: string; url: URL; headers: Headers; body?: string },
+  prepared: HttpOptions,
+  call: TaskCall,
+): Promise<TaskResult> {
+  const { method, url, headers, body } = request;
+  const target = `${method} ${url.href}`;
+  const signal = call.signal;
+  let response: Response;
+  const send = (sent: Headers) =>
+    raceAbort(
+      call.run.fetch(url, {
+        method,
+        headers: sent,
+        body,
+        signal,
+        // Without `redirect: true` a 3xx is an error (spec), so do not follow it.
+        redirect: prepared.redirect ? "follow" : "manual",
+      }),
+      signal,
+    );
+  try {
+    response = prepared.auth
+      ? await sendAuthenticated(
+        prepared.auth,
+        call.input,
+        call.vars,
+        { method, url, headers },
+        send,
+        call.run.fetch,
+        signal,
+      )
+      : await send(headers);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (error instanceof WorkflowError) throw error;
+    throw workflowError("communication", `${target} failed: ${(error as Error).message}`, {
+      title: "HTTP request failed",
+      cause: error,
+    });
+  }
+
+  const okLimit = prepared.redirect ? 400 : 300;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await raceAbort(response.arrayBuffer(), signal));
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw workflowError(
+      "communication",
+      `${target}: reading the response failed: ${(error as Error).message}`,
+      {
+        title: "HTTP request failed",
+        status: response.status,
+        cause: error,
+      },
+    );
+  }
+  if (response.status < 200 || response.status >= okLimit) {
+    const text = new TextDecoder().decode(bytes.subarray(0, ERROR_BODY_LIMIT)).trim();
+    const statusLine = `${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+    const kind = prepared.auth && response.status === 401
+      ? "authentication"
+      : prepared.auth && response.status === 403
+      ? "authorization"
+      : "communication";
+    throw workflowError(kind, `${target} returned ${statusLine}`, {
+      title: response.statusText || `HTTP ${response.status}`,
+      status: response.status,
+      detail: text ? `${target} returned ${statusLine}: ${text}` : undefined,
+    });
+  }
+
+  if (prepared.output === "raw") return { output: toBase64(bytes) };
+  const content = decodeContent(
+    bytes,
+    response.headers.get("content-type"),
+    target,
+    response.status,
+  );
+  if (prepared.output === "content") return { output: content };
+  return {
+    output: {
+      request: { method, uri: url.href, headers: Object.fromEntries(headers) },
+      statusCode: response.status,
+      headers: Object.fromEntries(response.headers),
+      content,
+    },
+  };
+}
 
 function decodeContent(
   bytes: Uint8Array,
@@ -198,7 +238,7 @@ function expandUriTemplate(uri: string, input: unknown): string {
   });
 }
 
-function parseUrl(uri: string): URL {
+export function parseUrl(uri: string): URL {
   let url: URL;
   try {
     url = new URL(uri);
@@ -222,7 +262,7 @@ function asObject(value: unknown, field: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function scalar(value: unknown): string {
+export function scalar(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 

@@ -7,7 +7,12 @@ import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execu
 import { TERMINAL_PHASES } from "../../model/execution.ts";
 import type { Resource } from "../../model/resource.ts";
 import { idPrefixOf } from "../../model/ids.ts";
-import { runWorkflow, WorkflowCancelledError, type WorkflowDocument } from "../../engine/mod.ts";
+import {
+  runWorkflow,
+  WorkflowCancelledError,
+  type WorkflowDocument,
+  type WorkflowRef,
+} from "../../engine/mod.ts";
 import { currentLlm, type LlmSource } from "../../model/llm.ts";
 import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { Redactor } from "../../secrets/vault.ts";
@@ -93,7 +98,31 @@ export class ExecutionManager {
     private readonly log: { error(message: string): void },
     private readonly agents: AgentParts = {},
     readonly bus: EventBus = new EventBus(log),
+    /** run: shell|script|container: allowed in the local daemon; a shared server says. */
+    private readonly localProcesses: { allowed: boolean; refusal?: string } = { allowed: true },
   ) {}
+
+  /** A workflow of `org` whose document has this namespace, name and version ("latest": any). */
+  async #findWorkflow(org: string, ref: WorkflowRef): Promise<WorkflowDocument | undefined> {
+    let pageToken = "";
+    const found: WorkflowDocument[] = [];
+    do {
+      const page = await this.store.list(org, { kind: "Workflow", pageSize: 1000, pageToken });
+      for (const resource of page.items) {
+        const document = (resource.spec as { document?: Record<string, unknown> }).document;
+        if (
+          document?.name === ref.name && (document.namespace ?? "default") === ref.namespace &&
+          (ref.version === "latest" || document.version === ref.version)
+        ) found.push(resource.spec as unknown as WorkflowDocument);
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return found.sort((a, b) =>
+      String(b.document.version).localeCompare(String(a.document.version), undefined, {
+        numeric: true,
+      })
+    )[0];
+  }
 
   /** Executions running in this process: all of them, or those of the given organizations. */
   running(orgs?: readonly string[]): number {
@@ -315,7 +344,8 @@ export class ExecutionManager {
               { record: this.mcpRecord, signal: call.signal, timeoutMs: MCP_CALL_TIMEOUT_MS },
             );
           },
-        }, { signal, executionId: id, secrets });
+          loadWorkflow: (ref) => this.#findWorkflow(request.org, ref),
+        }, { signal, executionId: id, secrets, localProcesses: this.localProcesses });
       } else {
         const reply = await this.#runAgent(request.org, id, {
           agent: target.metadata.name,

@@ -13,7 +13,7 @@ import type { Handlers } from "../grpc_adapter.ts";
 import type { ResourceStore } from "../../store/store.ts";
 import { MissingReferencesError } from "../../store/errors.ts";
 import { DIAGNOSTICS_TRAILER, GrpcError, Status } from "../../rpc/status.ts";
-import { manifestFromValue } from "../../project/manifest.ts";
+import { manifestFromValue, prepareWorkflowCheck } from "../../project/manifest.ts";
 import { formatKeyPath } from "../../model/problems.ts";
 import { missingReferenceMessage, type Reference, referencesOf } from "../../model/references.ts";
 import { API_VERSION, type Kind, type Resource, type ResourceInput } from "../../model/resource.ts";
@@ -32,6 +32,15 @@ function kindOf(text: string): Kind {
     return parseKind(text);
   } catch (err) {
     throw new GrpcError(Status.INVALID_ARGUMENT, (err as Error).message);
+  }
+}
+
+/** The kind as written, or its canonical name: only to see whether a batch holds workflows. */
+function kindName(text: string): string {
+  try {
+    return parseKind(text);
+  } catch {
+    return text;
   }
 }
 
@@ -123,6 +132,8 @@ async function applyBatch(
   org: string,
   request: ApplyRequest,
 ): Promise<ApplyResponse> {
+  // Workflows are checked by the engine (the DSL's schema, then preparation): load it if needed.
+  await prepareWorkflowCheck(request.resources.map((r) => kindName(r.kind)).join(" "));
   const checked = checkRequest(request);
   if (request.prune && !request.project) {
     throw new GrpcError(

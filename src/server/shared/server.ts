@@ -98,6 +98,11 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     llm: options.llm,
     agents: { allowLocalProcesses: options.allowLocalProcesses === true },
     authenticate,
+    localProcesses: options.allowLocalProcesses ? { allowed: true } : {
+      allowed: false,
+      refusal: "this shared server does not start local programs (run: shell, script, " +
+        "container): its operator can allow them with `stigmer server run --allow-local-processes`",
+    },
   });
 
   let proxy: TlsProxy | undefined;
