@@ -23,10 +23,16 @@ export function lineProgress(): Progress {
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const INTERVAL_MS = 80;
 const ERASE_LINE = "\r\x1b[2K";
+const HIDE_CURSOR = "\x1b[?25l";
+const SHOW_CURSOR = "\x1b[?25h";
 const encoder = new TextEncoder();
 
 function write(text: string): void {
   Deno.stderr.writeSync(encoder.encode(text));
+}
+
+function showCursor(): void {
+  write(SHOW_CURSOR);
 }
 
 /**
@@ -49,6 +55,8 @@ export function spinnerProgress(): Progress {
     indent = prefix;
     label = text;
     if (timer === undefined) {
+      write(HIDE_CURSOR); // the cursor would blink over the frames
+      globalThis.addEventListener("unload", showCursor); // also if the command exits mid-spin
       timer = setInterval(draw, INTERVAL_MS);
       Deno.unrefTimer(timer); // never what keeps the process alive
     }
@@ -59,6 +67,8 @@ export function spinnerProgress(): Progress {
     clearInterval(timer);
     timer = undefined;
     write(ERASE_LINE);
+    showCursor();
+    globalThis.removeEventListener("unload", showCursor);
   };
   /** Writes finished lines above the spinner, which goes on if it was running. */
   const above = (print: () => void) => {
