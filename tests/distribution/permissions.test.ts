@@ -50,7 +50,7 @@ Deno.test("every way of getting stigmer grants the CLI the same permissions, and
   const config = JSON.parse(await Deno.readTextFile(CONFIG));
   const flagsOf = (command: string) =>
     command.replace(/\\\n/g, " ").split(/\s+/).filter((w) =>
-      /^--(allow-(read|write|env|net|run)|no-prompt)(=|$)/.test(w)
+      /^--(allow-(read|write|env|net|run|sys)|no-prompt)(=|$)/.test(w)
     ).sort();
   const expected = [...CLI_PERMISSIONS, "--no-prompt"].sort();
   assertEquals(flagsOf(config.tasks.stigmer.command), expected, "deno task stigmer");
