@@ -70,7 +70,7 @@ function manifests(count: number, prefix: string): string {
 
 function bigWorkflow(tasks: number): string {
   const steps = Array.from({ length: tasks }, (_, i) => `    - t${i}: {set: {n: ${i}}}`).join("\n");
-  return `apiVersion: agentic.stigmer.ai/v1\nkind: Workflow\nmetadata: {name: big}\nspec:\n  document: {dsl: "1.0.0", namespace: bench, name: big, version: "1"}\n  do:\n${steps}\n`;
+  return `apiVersion: agentic.stigmer.ai/v1\nkind: Workflow\nmetadata: {name: big}\nspec:\n  document: {dsl: "1.0.0", namespace: bench, name: big, version: "1.0.0"}\n  do:\n${steps}\n`;
 }
 
 async function daemonRssMiB(home: TestHome): Promise<number> {

@@ -45,7 +45,7 @@ const WORKFLOW = (name: string) =>
 kind: Workflow
 metadata: {name: ${name}}
 spec:
-  document: {dsl: "1.0.0", namespace: soak, name: ${name}, version: "1"}
+  document: {dsl: "1.0.0", namespace: soak, name: ${name}, version: "1.0.0"}
   do:
     - a: {set: {x: 1}}
     - b: {wait: {milliseconds: 200}}
