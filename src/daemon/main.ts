@@ -76,13 +76,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     const secret = newSecret();
     writeFileAtomic(paths.daemonToken, secret);
     store = SqliteStore.open(paths.database);
-    const interrupted = await store.markUnfinishedInterrupted();
     log.phase(`Store opened (${paths.database})`);
-    if (interrupted > 0) {
-      log.warn(
-        `${interrupted} execution(s) were running when the daemon stopped: marked INTERRUPTED`,
-      );
-    }
     log.phase(describeLlm(args));
 
     const activity = new ActivityTracker();
@@ -157,6 +151,9 @@ export async function runDaemon(argv: string[]): Promise<number> {
       startedAt: startedAt.toISOString(),
     });
     log.info(`listening on ${host}:${port}`);
+    // Runs a killed daemon left behind go on from their last checkpoint.
+    const resumed = await executions.resumeUnfinished();
+    if (resumed > 0) log.info(`${resumed} unfinished execution(s) resumed`);
 
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
       Deno.addSignalListener(signal, () => void shutdown(`received ${signal}`));

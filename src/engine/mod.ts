@@ -18,6 +18,8 @@ export type {
   AgentCallRequest,
   EngineEvent,
   EngineHooks,
+  EngineJournal,
+  JournalEntry,
   RunOptions,
   TaskDefinition,
   TaskList,

@@ -9,6 +9,7 @@ import { slugify } from "../model/slug.ts";
 import type {
   ApplyBatchOptions,
   ApplyBatchResult,
+  Checkpoint,
   ExecutionUpdate,
   ListOptions,
   NewExecution,
@@ -124,8 +125,9 @@ export class SqlStore implements ResourceStore {
         throw new InvalidInputError(`unknown execution kind ${JSON.stringify(input.kind)}`);
       }
       const created = yield* row<ExecutionRow>(
-        `INSERT INTO executions (id, org, kind, target_id, target_name, phase, input, created_at)
-         VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?) RETURNING *`,
+        `INSERT INTO executions
+           (id, org, kind, target_id, target_name, phase, input, created_at, workflow)
+         VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?) RETURNING *`,
         newId(prefix),
         input.org,
         input.kind,
@@ -133,6 +135,7 @@ export class SqlStore implements ResourceStore {
         input.targetName,
         JSON.stringify(input.input ?? {}),
         timestamp(),
+        JSON.stringify(input.workflow ?? null) ?? "null",
       );
       return toExecution(created!);
     }, false);
@@ -209,6 +212,47 @@ export class SqlStore implements ResourceStore {
         executionId,
         afterSeq,
       )).map(toEvent);
+    }, true);
+  }
+
+  putCheckpoint(executionId: string, checkpoint: Checkpoint): Promise<void> {
+    // One upsert, the same on both databases: setting the same entry twice changes nothing.
+    return this.#db.read(function* () {
+      yield* rows(
+        `INSERT INTO execution_checkpoints (execution_id, key, entry) VALUES (?, ?, ?)
+         ON CONFLICT (execution_id, key) DO UPDATE SET entry = excluded.entry`,
+        executionId,
+        checkpoint.key,
+        JSON.stringify(checkpoint.entry ?? null) ?? "null",
+      );
+    }, true);
+  }
+
+  listCheckpoints(executionId: string): Promise<Checkpoint[]> {
+    return this.#db.read(function* () {
+      return (yield* rows<{ key: string; entry: string }>(
+        "SELECT key, entry FROM execution_checkpoints WHERE execution_id = ?",
+        executionId,
+      )).map((r) => ({ key: r.key, entry: JSON.parse(r.entry) }));
+    }, true);
+  }
+
+  getExecutionWorkflow(executionId: string): Promise<unknown> {
+    return this.#db.read(function* () {
+      const found = yield* row<{ workflow: string }>(
+        "SELECT workflow FROM executions WHERE id = ?",
+        executionId,
+      );
+      if (!found) throw new NotFoundError(`execution ${executionId} not found`);
+      return JSON.parse(found.workflow);
+    }, true);
+  }
+
+  listUnfinishedExecutions(): Promise<Execution[]> {
+    return this.#db.read(function* () {
+      return (yield* rows<ExecutionRow>(
+        "SELECT * FROM executions WHERE phase IN ('PENDING', 'RUNNING') ORDER BY n",
+      )).map(toExecution);
     }, true);
   }
 

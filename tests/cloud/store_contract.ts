@@ -171,6 +171,26 @@ export async function runContract(store: ResourceStore): Promise<unknown[]> {
     })
   );
   await step(() => store.listEvents(ids[0], 1));
+  // Durable runs: the workflow kept with the run, checkpoints upserted by key.
+  const durable = await store.createExecution({
+    kind: "WorkflowExecution",
+    org: "acme",
+    targetId: id,
+    targetName: "hello-world",
+    input: {},
+    workflow: { z: 1, do: [{ a: { set: { x: "é" } } }] },
+  });
+  await step(() => store.getExecutionWorkflow(durable.id));
+  await step(() => store.getExecutionWorkflow(ids[4]));
+  await step(() => store.getExecutionWorkflow("wex-missing"));
+  await step(() => store.putCheckpoint(durable.id, { key: "/do/0/a@0", entry: { output: 1 } }));
+  await step(() => store.putCheckpoint(durable.id, { key: "/do/0/a@0", entry: { output: 2 } }));
+  await step(() => store.putCheckpoint(durable.id, { key: "/do/1/b@1.2", entry: { error: {} } }));
+  await step(async () =>
+    (await store.listCheckpoints(durable.id)).sort((a, b) => a.key < b.key ? -1 : 1)
+  );
+  await step(() => store.listCheckpoints(ids[0]));
+  await step(async () => (await store.listUnfinishedExecutions()).map((e) => e.id));
   await step(() => store.markUnfinishedInterrupted());
   await step(() => store.getExecution("acme", ids[0]));
   await step(() => store.listEvents(ids[3]));

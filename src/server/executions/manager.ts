@@ -1,6 +1,8 @@
 // Runs executions inside the serving process: starts them, records every
 // event in the store, lets watchers follow, cancels, and on shutdown marks
-// whatever is still running INTERRUPTED (never left RUNNING forever).
+// whatever is still running INTERRUPTED (never left RUNNING forever). Runs are durable:
+// each task's outcome is checkpointed (src/executions), and resumeUnfinished() takes up
+// the runs a dead process left RUNNING.
 import type { ResourceStore } from "../../store/store.ts";
 import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execution.ts";
 import { TERMINAL_PHASES } from "../../model/execution.ts";
@@ -11,6 +13,7 @@ import type { LlmSettings } from "../llm/chat.ts";
 import { runAgentTurn } from "./agent_turn.ts";
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
+import { StoreJournal } from "../../executions/checkpoints.ts";
 
 type Listener = (event: ExecutionEvent) => void;
 
@@ -92,13 +95,67 @@ export class ExecutionManager {
       input: kind === "AgentExecution"
         ? { ...request.input, message: request.message }
         : request.input,
+      // A run keeps the version it started with, even when it resumes after a new apply.
+      workflow: kind === "WorkflowExecution" ? target.spec : undefined,
     });
+    this.#launch(execution, target, request, false);
+    return execution;
+  }
+
+  #launch(execution: Execution, target: Resource, request: StartRequest, resumed: boolean) {
     const controller = new AbortController();
-    const done = this.#run(execution, target, request, controller.signal)
+    const done = this.#run(execution, target, request, controller.signal, resumed)
       .catch((err) => this.log.error(`execution ${execution.id}: ${err?.stack ?? err}`))
       .finally(() => this.#running.delete(execution.id));
     this.#running.set(execution.id, { controller, done });
-    return execution;
+  }
+
+  /**
+   * Takes up every run left PENDING or RUNNING by a process that died: each goes on from
+   * its last checkpoint. For a store only this process uses (the daemon's SQLite file).
+   */
+  async resumeUnfinished(): Promise<number> {
+    const unfinished = await this.store.listUnfinishedExecutions();
+    for (const execution of unfinished) {
+      if (this.#running.has(execution.id)) continue;
+      try {
+        await this.resume(execution);
+      } catch (err) {
+        this.log.error(`execution ${execution.id} cannot resume: ${(err as Error).message}`);
+        await this.store.updateExecution(execution.id, {
+          phase: "FAILED",
+          error: `cannot resume: ${(err as Error).message}`,
+          finishedAt: new Date().toISOString(),
+        });
+      }
+    }
+    return unfinished.length;
+  }
+
+  /** Runs an unfinished execution again in this process, replaying its checkpoints. */
+  async resume(execution: Execution): Promise<void> {
+    const workflowRun = execution.kind === "WorkflowExecution";
+    const { message, ...input } = execution.input as Record<string, unknown>;
+    const request: StartRequest = {
+      org: execution.org,
+      target: execution.targetId,
+      targetKind: workflowRun ? "Workflow" : "Agent",
+      input: workflowRun ? execution.input : input,
+      message: workflowRun ? "" : String(message ?? ""),
+    };
+    let target: Resource;
+    const stored = workflowRun ? await this.store.getExecutionWorkflow(execution.id) : null;
+    if (stored && typeof stored === "object") {
+      // The version it started with; the resource may have changed or gone since.
+      target = {
+        kind: "Workflow",
+        metadata: { id: execution.targetId, name: execution.targetName },
+        spec: stored,
+      } as unknown as Resource;
+    } else {
+      target = await this.#resolveTarget(execution.org, execution.targetId, request.targetKind);
+    }
+    this.#launch(execution, target, request, true);
   }
 
   async #emit(executionId: string, event: Omit<ExecutionEvent, "executionId" | "seq" | "time">) {
@@ -106,24 +163,53 @@ export class ExecutionManager {
     for (const listener of this.#listeners.get(executionId) ?? []) listener(stored);
   }
 
-  async #run(execution: Execution, target: Resource, request: StartRequest, signal: AbortSignal) {
+  async #run(
+    execution: Execution,
+    target: Resource,
+    request: StartRequest,
+    signal: AbortSignal,
+    resumed: boolean,
+  ) {
     const id = execution.id;
-    await this.store.updateExecution(id, { phase: "RUNNING", startedAt: new Date().toISOString() });
-    await this.#emit(id, {
-      type: "execution.started",
-      task: "",
-      message: `${execution.kind} of ${target.kind} ${target.metadata.name}`,
-      data: null,
-    });
+    const resumedAt = (task: string) =>
+      this.#emit(id, {
+        type: "execution.resumed",
+        task,
+        message: task ? `resumed at ${task}` : "resumed",
+        data: null,
+      });
+    if (!resumed) {
+      await this.store.updateExecution(id, {
+        phase: "RUNNING",
+        startedAt: new Date().toISOString(),
+      });
+      await this.#emit(id, {
+        type: "execution.started",
+        task: "",
+        message: `${execution.kind} of ${target.kind} ${target.metadata.name}`,
+        data: null,
+      });
+    } else if (target.kind !== "Workflow") {
+      await this.store.updateExecution(id, { phase: "RUNNING" });
+      await resumedAt(target.metadata.name);
+    } else {
+      await this.store.updateExecution(id, { phase: "RUNNING" });
+    }
     try {
       let output: unknown;
       if (target.kind === "Workflow") {
+        const journal = resumed
+          ? await StoreJournal.resume(this.store, id, resumedAt)
+          : StoreJournal.fresh(this.store, id);
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
           callAgent: (call) =>
             runAgentTurn(this.store, this.llm, request.org, call.agent, call.message, call.signal),
+          journal,
         }, { signal, executionId: id });
+        // Every task had completed before: the run resumes at its end.
+        if (journal.resumePending) await resumedAt("");
       } else {
         const reply = await runAgentTurn(
           this.store,

@@ -67,10 +67,6 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
   const opened = await openSharedStore(options);
   const store = mapUnavailable(opened.store);
   log.info(`store: ${opened.description}`);
-  if (opened.exclusive) {
-    const interrupted = await opened.store.markUnfinishedInterrupted();
-    if (interrupted > 0) log.warn(`${interrupted} unfinished execution(s) marked INTERRUPTED`);
-  }
 
   const server = new grpc.Server(SERVER_OPTIONS);
   const runtime: Runtime = {
@@ -127,6 +123,11 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
   health.serving = true;
   // Tests and supervisors read this line to learn the port.
   log.info(`listening on ${tls ? "https" : "http"}://${runtime.endpoint}`);
+  if (opened.exclusive) {
+    // This process alone uses the store: whatever is unfinished was left by a dead one.
+    const resumed = await executions.resumeUnfinished();
+    if (resumed > 0) log.info(`${resumed} unfinished execution(s) resumed`);
+  }
 
   const stopped = Promise.withResolvers<void>();
   const signals = ["SIGINT", "SIGTERM"] as const;
