@@ -122,10 +122,17 @@ export class ExecutionManager {
         await this.resume(execution);
       } catch (err) {
         this.log.error(`execution ${execution.id} cannot resume: ${(err as Error).message}`);
+        const error = `cannot resume: ${(err as Error).message}`;
         await this.store.updateExecution(execution.id, {
           phase: "FAILED",
-          error: `cannot resume: ${(err as Error).message}`,
+          error,
           finishedAt: new Date().toISOString(),
+        });
+        await this.#emit(execution.id, {
+          type: "execution.failed",
+          task: "",
+          message: error,
+          data: null,
         });
       }
     }
