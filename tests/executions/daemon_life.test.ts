@@ -28,7 +28,7 @@ import {
 Deno.test(
   "a daemon killed mid-run: the follower reconnects, the next daemon resumes the run; a stopped one marks it INTERRUPTED",
   withExecutionHome(async (home) => {
-    const dir = await writeProject(home, "crash", { "long.yaml": waiting("long", "PT2S") });
+    const dir = await writeProject(home, "crash", { "long.yaml": waiting("long", "PT5S") });
     await applyProject(home, dir);
 
     const follower = spawnCli(home, ["run", "long"]);
