@@ -14,6 +14,7 @@ import { runAgentTurn } from "./agent_turn.ts";
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 import { StoreJournal } from "../../executions/checkpoints.ts";
+import type { Distribution, RunJob } from "../../executions/distribution.ts";
 
 type Listener = (event: ExecutionEvent) => void;
 
@@ -40,6 +41,8 @@ const TERMINAL_EVENTS = new Set([
 export class ExecutionManager {
   readonly #running = new Map<string, Running>();
   readonly #listeners = new Map<string, Set<Listener>>();
+  /** Shared servers on PostgreSQL: runs go through the queue, to whichever server is free. */
+  #distribution: Distribution | undefined;
 
   constructor(
     private readonly store: ResourceStore,
@@ -49,6 +52,25 @@ export class ExecutionManager {
 
   running(): number {
     return this.#running.size;
+  }
+
+  distributeThrough(distribution: Distribution): void {
+    this.#distribution = distribution;
+  }
+
+  /** A queued run reached this server: runs (or resumes) it here until it ends. */
+  async runHere(job: RunJob): Promise<void> {
+    const already = this.#running.get(job.id);
+    if (already) return await already.done;
+    const execution = await this.store.getExecution(job.org, job.id);
+    if (!execution || TERMINAL_PHASES.has(execution.phase)) return;
+    await this.resume(execution);
+    await this.#running.get(job.id)?.done;
+  }
+
+  /** A cancel published by any server: aborts the run if it runs here. */
+  cancelHere(job: RunJob): void {
+    this.#running.get(job.id)?.controller.abort(new Error("cancelled by the user"));
   }
 
   async #resolveTarget(org: string, target: string, kind: StartRequest["targetKind"]) {
@@ -98,7 +120,9 @@ export class ExecutionManager {
       // A run keeps the version it started with, even when it resumes after a new apply.
       workflow: kind === "WorkflowExecution" ? target.spec : undefined,
     });
-    this.#launch(execution, target, request, false);
+    if (this.#distribution) {
+      await this.#distribution.dispatch({ org: request.org, id: execution.id });
+    } else this.#launch(execution, target, request, false);
     return execution;
   }
 
@@ -162,7 +186,8 @@ export class ExecutionManager {
     } else {
       target = await this.#resolveTarget(execution.org, execution.targetId, request.targetKind);
     }
-    this.#launch(execution, target, request, true);
+    // A run that never started (its process died first) starts now; the others resume.
+    this.#launch(execution, target, request, execution.phase !== "PENDING");
   }
 
   async #emit(executionId: string, event: Omit<ExecutionEvent, "executionId" | "seq" | "time">) {
@@ -292,7 +317,15 @@ export class ExecutionManager {
           `execution ${id} already ended (${execution.phase})`,
         );
       }
-      return execution;
+      if (!this.#distribution) return execution;
+      // It runs on another server (or waits in the queue): every server hears the cancel.
+      await this.#distribution.cancel({ org, id });
+      for (let waited = 0; waited < 30_000; waited += 100) {
+        const now = await this.get(org, id);
+        if (TERMINAL_PHASES.has(now.phase)) return now;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return await this.get(org, id);
     }
     running.controller.abort(new Error("cancelled by the user"));
     await running.done;
@@ -330,6 +363,23 @@ export class ExecutionManager {
       // A run that ended before we subscribed, whose end was not stored as an event.
       if (!this.#running.has(id) && TERMINAL_PHASES.has((await this.get(org, id)).phase)) return;
       while (!signal.aborted) {
+        if (!this.#running.has(id) && queue.length === 0) {
+          // Run by another server (or not yet picked up): the events table is the truth.
+          queue.push(...await this.store.listEvents(id, last));
+          if (queue.length === 0) {
+            if (TERMINAL_PHASES.has((await this.get(org, id)).phase)) {
+              queue.push(...await this.store.listEvents(id, last));
+              if (queue.length === 0) return;
+            } else {
+              await new Promise<void>((resolve) => {
+                wake = resolve;
+                setTimeout(resolve, 200);
+              });
+              wake = undefined;
+              continue;
+            }
+          }
+        }
         while (queue.length > 0) {
           const event = queue.shift()!;
           if (event.seq <= last) continue;

@@ -128,6 +128,16 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     const resumed = await executions.resumeUnfinished();
     if (resumed > 0) log.info(`${resumed} unfinished execution(s) resumed`);
   }
+  let distribution: import("../../executions/distribution.ts").Distribution | undefined;
+  if (options.database) {
+    // Several servers share the database: runs go through the queue, and move when one dies.
+    const { Distribution } = await import("../../executions/distribution.ts");
+    distribution = await Distribution.start(options.database, runtime.instanceId, {
+      run: (job) => executions.runHere(job),
+      cancel: (job) => executions.cancelHere(job),
+    }, { concurrency: 50, log });
+    executions.distributeThrough(distribution);
+  }
 
   const stopped = Promise.withResolvers<void>();
   const signals = ["SIGINT", "SIGTERM"] as const;
@@ -139,6 +149,7 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
   log.info("shutting down");
   health.serving = false;
   proxy?.close();
+  await distribution?.stop();
   await executions.stopAll("the server stopped");
   await stopServer(server);
   await opened.store.close();
