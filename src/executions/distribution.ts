@@ -77,7 +77,8 @@ export class Distribution {
   }
 
   async stop(): Promise<void> {
-    await this.boss.stop({ graceful: false });
+    // Graceful: the handlers just failed their jobs (hand-over); let pg-boss record that.
+    await this.boss.stop({ graceful: true, timeout: 5000 });
   }
 }
 

@@ -6,6 +6,8 @@
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
 import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
 import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
+import { DaemonServiceDefinition } from "../../src/rpc/gen/stigmer/v1/daemon.ts";
+import { PostgresStore } from "../../src/store/postgres_store.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startPgCluster } from "./pg_cluster.ts";
 import { createToken, type ServerProcess, startServer } from "./server_process.ts";
@@ -46,6 +48,7 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
   });
   const servers: ServerProcess[] = [];
   const channels: Channel[] = [];
+  let store: PostgresStore | undefined;
   try {
     const url = await cluster.createDatabase("shared_runs");
     const tokensFile = `${tmp}/tokens.yaml`;
@@ -57,6 +60,19 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
       channels.push(new Channel({ endpoint: `http://127.0.0.1:${server.port}`, token }));
     }
     const [a, b, c] = channels.map((ch) => makeClient(ch, ExecutionServiceDefinition));
+    const instances = await Promise.all(
+      channels.map(async (ch) =>
+        (await makeClient(ch, DaemonServiceDefinition).hello({ clientVersion: "" })).instanceId
+      ),
+    );
+    store = await PostgresStore.open(url);
+    /** Which server started and which resumed the run, from its events (the truth). */
+    const runners = async (id: string) => {
+      const events = await store!.listEvents(id);
+      const of = (type: string) =>
+        events.filter((e) => e.type === type).map((e) => (e.data as { runner: string }).runner);
+      return { started: of("execution.started"), resumed: of("execution.resumed"), events };
+    };
     await makeClient(channels[0], ResourceServiceDefinition).apply({
       org: "acme",
       resources: [
@@ -90,12 +106,22 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
     await servers[2].kill();
     const killedAt = performance.now();
 
-    // Watch through B (C is gone: every run is on A or B, most not on B).
+    // Watch through B a run that C had started: it resumes elsewhere, B streams it live.
+    let onC: string | undefined;
+    for (const id of ids) {
+      const { started, events } = await runners(id);
+      if (started[0] === instances[2] && !events.some((e) => e.type === "execution.completed")) {
+        onC = id;
+        break;
+      }
+    }
+    assert(onC, "no run of C's was still in flight when C died");
     const watched: string[] = [];
-    for await (const event of b.watch({ org: "acme", id: ids[0], afterSeq: 0 })) {
+    for await (const event of b.watch({ org: "acme", id: onC, afterSeq: 0 })) {
       watched.push(event.type);
     }
     assertEquals(watched.at(-1), "execution.completed", watched.join());
+    assert(watched.includes("execution.resumed"), watched.join());
 
     for (const [run, id] of ids.entries()) {
       let execution = await a.get({ org: "acme", id });
@@ -111,41 +137,81 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
       }
     }
     const allDoneMs = performance.now() - killedAt;
+    let movedOff = 0;
+    for (const id of ids) {
+      const { started, resumed } = await runners(id);
+      if (started[0] === instances[2] && resumed.length > 0) {
+        assert(!resumed.includes(instances[2]), `${id} resumed on the dead server`);
+        movedOff++;
+      }
+    }
+    assert(movedOff > 0, "no run moved off the killed server");
     const repeated = [...hits.values()].filter((n) => n > 1).length;
 
     // Cancel through A runs that B runs (A and B are left: about half run on B).
+    // Until one of them runs on B (the queue decides where; each lands on B about half the time).
     const long: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      long.push(
-        (await b.start({
-          org: "acme",
-          target: "long",
-          targetKind: "",
-          inputJson: JSON.stringify({ run: 1000 + i }),
-          message: "",
-        })).id,
-      );
-    }
-    for (const id of long) {
+    for (let i = 0; i < 12; i++) {
+      const id = (await b.start({
+        org: "acme",
+        target: "long",
+        targetKind: "",
+        inputJson: JSON.stringify({ run: 1000 + i }),
+        message: "",
+      })).id;
+      long.push(id);
       let execution = await a.get({ org: "acme", id });
       while (execution.phase !== "RUNNING") {
         await sleep(100);
         execution = await a.get({ org: "acme", id });
       }
+      if ((await runners(id)).started[0] === instances[1]) break;
     }
+    let cancelledElsewhere = 0;
     for (const id of long) {
       const cancelled = await a.cancel({ org: "acme", id });
       assertEquals(cancelled.phase, "CANCELLED", JSON.stringify(cancelled));
+      if ((await runners(id)).started[0] !== instances[0]) cancelledElsewhere++;
+    }
+    assert(cancelledElsewhere > 0, "no long run landed on B in 12 tries");
+    // A graceful stop (SIGTERM, a rolling restart) hands B's runs to A instead of ending them.
+    const handed: string[] = [];
+    for (let run = 2000; run < 2006; run++) {
+      handed.push(
+        (await a.start({
+          org: "acme",
+          target: "shared",
+          targetKind: "",
+          inputJson: JSON.stringify({ run }),
+          message: "",
+        })).id,
+      );
+    }
+    await sleep(1000);
+    await servers[1].stop();
+    for (const [i, id] of handed.entries()) {
+      let execution = await a.get({ org: "acme", id });
+      while (execution.phase === "RUNNING" || execution.phase === "PENDING") {
+        await sleep(250);
+        execution = await a.get({ org: "acme", id });
+      }
+      assertEquals(
+        execution.phase,
+        "COMPLETED",
+        `handed-over run ${i}: ${JSON.stringify(execution)}`,
+      );
     }
     console.log(
       `${EXECUTIONS} runs through 3 servers, one SIGKILLed: all completed ${
         (allDoneMs / 1000).toFixed(1)
-      } s after the kill; ${repeated} of ${hits.size} calls repeated`,
+      } s after the kill; ${movedOff} runs moved off it; ${repeated} of ${hits.size} calls repeated; ` +
+        `${cancelledElsewhere} of ${long.length} cancels through A reached a run on B`,
     );
   } catch (err) {
     for (const [i, server] of servers.entries()) console.error(`--- server ${i}\n${server.log()}`);
     throw err;
   } finally {
+    await store?.close();
     for (const ch of channels) ch.close();
     for (const server of servers) await server.stop();
     await counter.shutdown();

@@ -43,11 +43,15 @@ export class ExecutionManager {
   readonly #listeners = new Map<string, Set<Listener>>();
   /** Shared servers on PostgreSQL: runs go through the queue, to whichever server is free. */
   #distribution: Distribution | undefined;
+  /** Runs this process stopped without ending them, for another server to resume. */
+  readonly #handedOver = new Set<string>();
 
   constructor(
     private readonly store: ResourceStore,
     private readonly llm: LlmSettings,
     private readonly log: { error(message: string): void },
+    /** The serving process's instance id: execution.started/resumed say which process runs it. */
+    private readonly runner = "",
   ) {}
 
   running(): number {
@@ -66,6 +70,8 @@ export class ExecutionManager {
     if (!execution || TERMINAL_PHASES.has(execution.phase)) return;
     await this.resume(execution);
     await this.#running.get(job.id)?.done;
+    // Failing the job hands the run to another server at once.
+    if (this.#handedOver.has(job.id)) throw new Error(`${job.id} handed over: this server stops`);
   }
 
   /** A cancel published by any server: aborts the run if it runs here. */
@@ -208,7 +214,7 @@ export class ExecutionManager {
         type: "execution.resumed",
         task,
         message: task ? `resumed at ${task}` : "resumed",
-        data: null,
+        data: this.runner ? { runner: this.runner } : null,
       });
     if (!resumed) {
       await this.store.updateExecution(id, {
@@ -219,7 +225,7 @@ export class ExecutionManager {
         type: "execution.started",
         task: "",
         message: `${execution.kind} of ${target.kind} ${target.metadata.name}`,
-        data: null,
+        data: this.runner ? { runner: this.runner } : null,
       });
     } else if (target.kind !== "Workflow") {
       await this.store.updateExecution(id, { phase: "RUNNING" });
@@ -275,6 +281,11 @@ export class ExecutionManager {
       const reason = signal.reason instanceof Error
         ? signal.reason.message
         : String(signal.reason ?? "");
+      if (cancelled && reason.startsWith("handover:")) {
+        // Left RUNNING with its checkpoints: another server resumes it.
+        this.#handedOver.add(id);
+        return;
+      }
       const phase = cancelled
         ? (reason.startsWith("interrupted:") ? "INTERRUPTED" : "CANCELLED")
         : "FAILED";
@@ -398,10 +409,14 @@ export class ExecutionManager {
     }
   }
 
-  /** Stops every run; they end INTERRUPTED with the reason. */
-  async stopAll(reason: string): Promise<void> {
+  /**
+   * Stops every run; they end INTERRUPTED with the reason, or with `handOver` (shared servers)
+   * stay RUNNING for another server to resume.
+   */
+  async stopAll(reason: string, options: { handOver?: boolean } = {}): Promise<void> {
     const runs = [...this.#running.values()];
-    for (const run of runs) run.controller.abort(new Error(`interrupted: ${reason}`));
+    const prefix = options.handOver ? "handover" : "interrupted";
+    for (const run of runs) run.controller.abort(new Error(`${prefix}: ${reason}`));
     await Promise.allSettled(runs.map((run) => run.done));
   }
 }

@@ -149,8 +149,9 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
   log.info("shutting down");
   health.serving = false;
   proxy?.close();
+  // With other servers on the database, this one's runs go on there (a rolling restart).
+  await executions.stopAll("the server stopped", { handOver: distribution !== undefined });
   await distribution?.stop();
-  await executions.stopAll("the server stopped");
   await stopServer(server);
   await opened.store.close();
   opened.release();
