@@ -96,6 +96,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       idleTimeoutMs: args.idleTimeoutMs,
       activity,
       runningExecutions: () => executions.running(),
+      backendRunningExecutions: async () => (await store.listUnfinishedExecutions()).length,
       requestShutdown: (reason) => void shutdown(reason),
     };
     const { executions } = registerServices(server, {

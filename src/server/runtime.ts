@@ -12,6 +12,8 @@ export interface Runtime {
   idleTimeoutMs: number;
   activity: ActivityTracker;
   runningExecutions(): number;
+  /** Executions in progress in the whole backend (every server on a shared database). */
+  backendRunningExecutions(): Promise<number>;
   requestShutdown(reason: string): void;
 }
 

@@ -101,6 +101,12 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
       });
       ids.push(execution.id);
     }
+    // Status through A: runs in progress on A, and in the whole backend (A, B and C).
+    const status = await makeClient(channels[0], DaemonServiceDefinition).status({});
+    assert(
+      status.backendRunningExecutions > status.runningExecutions,
+      `status: ${status.runningExecutions} here, ${status.backendRunningExecutions} in the backend`,
+    );
     // Mid-load: server C dies with its runs in flight.
     await sleep(1500);
     await servers[2].kill();

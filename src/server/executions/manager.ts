@@ -377,18 +377,9 @@ export class ExecutionManager {
         if (!this.#running.has(id) && queue.length === 0) {
           // Run by another server (or not yet picked up): the events table is the truth.
           queue.push(...await this.store.listEvents(id, last));
-          if (queue.length === 0) {
-            if (TERMINAL_PHASES.has((await this.get(org, id)).phase)) {
-              queue.push(...await this.store.listEvents(id, last));
-              if (queue.length === 0) return;
-            } else {
-              await new Promise<void>((resolve) => {
-                wake = resolve;
-                setTimeout(resolve, 200);
-              });
-              wake = undefined;
-              continue;
-            }
+          if (queue.length === 0 && TERMINAL_PHASES.has((await this.get(org, id)).phase)) {
+            queue.push(...await this.store.listEvents(id, last));
+            if (queue.length === 0) return;
           }
         }
         while (queue.length > 0) {
@@ -398,7 +389,14 @@ export class ExecutionManager {
           last = event.seq;
           if (TERMINAL_EVENTS.has(event.type)) return;
         }
-        await new Promise<void>((resolve) => (wake = resolve));
+        // A run elsewhere sends nothing here: look at the events table again soon.
+        const remote = !this.#running.has(id);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (remote) timer = setTimeout(resolve, 200);
+        });
+        clearTimeout(timer);
         wake = undefined;
       }
     } finally {

@@ -17,7 +17,7 @@ export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceD
       runningExecutions: runtime.runningExecutions(),
       orgs: [...ctx.principal.orgs],
     }),
-    status: () => ({
+    status: async () => ({
       version: runtime.version,
       instanceId: runtime.instanceId,
       pid: runtime.pid,
@@ -30,6 +30,7 @@ export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceD
       idleTimeoutSeconds: runtime.idleTimeoutMs / 1000,
       idleSeconds: runtime.activity.idleMsBeforeThisCall() / 1000,
       rssBytes: Deno.memoryUsage().rss,
+      backendRunningExecutions: await runtime.backendRunningExecutions(),
     }),
     shutdown: (request) => {
       if (runtime.mode !== "local") {

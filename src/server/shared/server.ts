@@ -81,6 +81,7 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     idleTimeoutMs: 0,
     activity: new ActivityTracker(),
     runningExecutions: () => executions.running(),
+    backendRunningExecutions: async () => (await store.listUnfinishedExecutions()).length,
     requestShutdown: () => {}, // a shared server is stopped by its supervisor, not over the API
   };
   const health = { serving: false };
