@@ -31,18 +31,34 @@ export class Distribution {
     handlers: DistributionHandlers,
     options: { concurrency: number; log: { error(message: string): void } },
   ): Promise<Distribution> {
-    const boss = new PgBoss(
-      {
-        connectionString: databaseUrl,
-        schema: "stigmer_queue",
-        // The registry reads the host name (--allow-sys); servers find each other by their jobs.
-        registerInstance: false,
-        monitorIntervalSeconds: 1,
-        superviseIntervalSeconds: 1,
-      } as ConstructorParameters<typeof PgBoss>[0],
-    );
-    boss.on("error", (err: Error) => options.log.error(`queue: ${err.message}`));
-    await boss.start();
+    const make = () => {
+      const boss = new PgBoss(
+        {
+          connectionString: databaseUrl,
+          schema: "stigmer_queue",
+          // The registry reads the host name (--allow-sys); servers find each other by their jobs.
+          registerInstance: false,
+          monitorIntervalSeconds: 1,
+          superviseIntervalSeconds: 1,
+        } as ConstructorParameters<typeof PgBoss>[0],
+      );
+      boss.on("error", (err: Error) => options.log.error(`queue: ${err.message}`));
+      return boss;
+    };
+    // Servers starting together race to create pg-boss's schema; the loser tries again.
+    let boss = make();
+    for (let attempt = 1;; attempt++) {
+      try {
+        await boss.start();
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        options.log.error(`queue: start failed (${(err as Error).message}), trying again`);
+        await boss.stop({ graceful: false }).catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+        boss = make();
+      }
+    }
     await ensureQueue(boss, RUNS_QUEUE, {
       heartbeatSeconds: HEARTBEAT_SECONDS,
       // A run fails inside the engine, never in the job: a retry means its server died.

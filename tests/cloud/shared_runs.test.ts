@@ -53,9 +53,12 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
     const url = await cluster.createDatabase("shared_runs");
     const tokensFile = `${tmp}/tokens.yaml`;
     const token = await createToken(tmp, tokensFile, "ci", ["acme"]);
-    for (let i = 0; i < 3; i++) {
-      servers.push(await startServer({ home: tmp, tokensFile, database: url }));
-    }
+    // Started together: they race to set up the queue's schema on the fresh database.
+    servers.push(
+      ...await Promise.all(
+        [0, 1, 2].map(() => startServer({ home: tmp, tokensFile, database: url })),
+      ),
+    );
     for (const server of servers) {
       channels.push(new Channel({ endpoint: `http://127.0.0.1:${server.port}`, token }));
     }
