@@ -175,34 +175,26 @@ export class SqlStore implements ResourceStore {
 
   updateExecution(id: string, update: ExecutionUpdate): Promise<Execution> {
     // Setting the same values twice changes nothing: safe to retry.
-    return this.#db.read(function* () {
-      if (update.phase !== undefined && !EXECUTION_PHASES.includes(update.phase)) {
-        throw new InvalidInputError(`unknown execution phase ${JSON.stringify(update.phase)}`);
-      }
-      // NULL keeps the stored value; JSON null is the string 'null', so output can be cleared.
-      const updated = yield* row<ExecutionRow>(
-        `UPDATE executions SET
-           phase = coalesce(?, phase),
-           output = coalesce(?, output),
-           error = coalesce(?, error),
-           started_at = coalesce(?, started_at),
-           finished_at = coalesce(?, finished_at)
-         WHERE id = ? RETURNING *`,
-        update.phase ?? null,
-        update.output === undefined ? null : JSON.stringify(update.output) ?? "null",
-        update.error ?? null,
-        update.startedAt ?? null,
-        update.finishedAt ?? null,
-        id,
-      );
-      if (!updated) throw new NotFoundError(`execution ${id} not found`);
-      return toExecution(updated);
-    }, true);
+    return this.#db.read(() => updateExecution(id, update), true);
   }
 
   appendEvent(event: NewEvent): Promise<ExecutionEvent> {
-    const forUpdate = this.#db.forUpdate;
-    return this.#db.write(() => appendEvent(event, timestamp(), forUpdate));
+    const { forUpdate, notifyEvent } = this.#db;
+    return this.#db.write(function* () {
+      const appended = yield* appendEvent(event, timestamp(), forUpdate);
+      if (notifyEvent) yield* rows(notifyEvent, event.executionId);
+      return appended;
+    });
+  }
+
+  finishExecution(update: ExecutionUpdate, event: NewEvent): Promise<ExecutionEvent> {
+    const { forUpdate, notifyEvent } = this.#db;
+    return this.#db.write(function* () {
+      yield* updateExecution(event.executionId, update);
+      const appended = yield* appendEvent(event, timestamp(), forUpdate);
+      if (notifyEvent) yield* rows(notifyEvent, event.executionId);
+      return appended;
+    });
   }
 
   listEvents(executionId: string, afterSeq = 0): Promise<ExecutionEvent[]> {
@@ -389,6 +381,30 @@ function* find(org: string, kind: Kind, ref: string): Step<ResourceRow | undefin
   return (yield* row<ResourceRow>(`${base} AND slug = ?`, org, kind, ref)) ??
     (yield* row<ResourceRow>(`${base} AND slug = ? AND name = ?`, org, kind, slugify(ref), ref)) ??
     (yield* row<ResourceRow>(`${base} AND id = ?`, org, kind, ref));
+}
+
+function* updateExecution(id: string, update: ExecutionUpdate): Step<Execution> {
+  if (update.phase !== undefined && !EXECUTION_PHASES.includes(update.phase)) {
+    throw new InvalidInputError(`unknown execution phase ${JSON.stringify(update.phase)}`);
+  }
+  // NULL keeps the stored value; JSON null is the string 'null', so output can be cleared.
+  const updated = yield* row<ExecutionRow>(
+    `UPDATE executions SET
+       phase = coalesce(?, phase),
+       output = coalesce(?, output),
+       error = coalesce(?, error),
+       started_at = coalesce(?, started_at),
+       finished_at = coalesce(?, finished_at)
+     WHERE id = ? RETURNING *`,
+    update.phase ?? null,
+    update.output === undefined ? null : JSON.stringify(update.output) ?? "null",
+    update.error ?? null,
+    update.startedAt ?? null,
+    update.finishedAt ?? null,
+    id,
+  );
+  if (!updated) throw new NotFoundError(`execution ${id} not found`);
+  return toExecution(updated);
 }
 
 /** Inside a transaction: the execution row is locked, so the next seq cannot be taken twice. */

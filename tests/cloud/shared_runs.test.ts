@@ -119,7 +119,10 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
     let onC: string | undefined;
     for (const id of ids) {
       const { started, events } = await runners(id);
-      if (started[0] === instances[2] && !events.some((e) => e.type === "execution.completed")) {
+      if (
+        started[0] === instances[2] && !events.some((e) => e.type === "execution.completed") &&
+        (await a.get({ org: "acme", id })).phase === "RUNNING"
+      ) {
         onC = id;
         break;
       }

@@ -3,7 +3,7 @@
 // whatever is still running INTERRUPTED (never left RUNNING forever). Runs are durable:
 // each task's outcome is checkpointed (src/executions), and resumeUnfinished() takes up
 // the runs a dead process left RUNNING.
-import type { ResourceStore } from "../../store/store.ts";
+import type { ExecutionUpdate, ResourceStore } from "../../store/store.ts";
 import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execution.ts";
 import { TERMINAL_PHASES } from "../../model/execution.ts";
 import type { Resource } from "../../model/resource.ts";
@@ -43,6 +43,9 @@ export class ExecutionManager {
   readonly #listeners = new Map<string, Set<Listener>>();
   /** Shared servers on PostgreSQL: runs go through the queue, to whichever server is free. */
   #distribution: Distribution | undefined;
+  /** Watches of runs on other servers, woken by the database's event notifications. */
+  readonly #remoteWatchers = new Map<string, Set<() => void>>();
+  #notifications: Promise<unknown> | undefined;
   /** Runs this process stopped without ending them, for another server to resume. */
   readonly #handedOver = new Set<string>();
 
@@ -153,12 +156,11 @@ export class ExecutionManager {
       } catch (err) {
         this.log.error(`execution ${execution.id} cannot resume: ${(err as Error).message}`);
         const error = `cannot resume: ${(err as Error).message}`;
-        await this.store.updateExecution(execution.id, {
+        await this.#finish(execution.id, {
           phase: "FAILED",
           error,
           finishedAt: new Date().toISOString(),
-        });
-        await this.#emit(execution.id, {
+        }, {
           type: "execution.failed",
           task: "",
           message: error,
@@ -194,6 +196,16 @@ export class ExecutionManager {
     }
     // A run that never started (its process died first) starts now; the others resume.
     this.#launch(execution, target, request, execution.phase !== "PENDING");
+  }
+
+  /** The final phase and the terminal event, together (a process may die between two writes). */
+  async #finish(
+    executionId: string,
+    update: ExecutionUpdate,
+    event: Omit<ExecutionEvent, "executionId" | "seq" | "time">,
+  ) {
+    const stored = await this.store.finishExecution(update, { executionId, ...event });
+    for (const listener of this.#listeners.get(executionId) ?? []) listener(stored);
   }
 
   async #emit(executionId: string, event: Omit<ExecutionEvent, "executionId" | "seq" | "time">) {
@@ -265,12 +277,7 @@ export class ExecutionManager {
         });
         output = { message: reply };
       }
-      await this.store.updateExecution(id, {
-        phase: "COMPLETED",
-        output,
-        finishedAt: new Date().toISOString(),
-      });
-      await this.#emit(id, {
+      await this.#finish(id, { phase: "COMPLETED", output, finishedAt: new Date().toISOString() }, {
         type: "execution.completed",
         task: "",
         message: "completed",
@@ -292,12 +299,7 @@ export class ExecutionManager {
       const message = cancelled
         ? reason.replace(/^interrupted: /, "") || "cancelled"
         : (err as Error).message;
-      await this.store.updateExecution(id, {
-        phase,
-        error: message,
-        finishedAt: new Date().toISOString(),
-      });
-      await this.#emit(id, {
+      await this.#finish(id, { phase, error: message, finishedAt: new Date().toISOString() }, {
         type: phase === "FAILED"
           ? "execution.failed"
           : phase === "CANCELLED"
@@ -389,14 +391,21 @@ export class ExecutionManager {
           last = event.seq;
           if (TERMINAL_EVENTS.has(event.type)) return;
         }
-        // A run elsewhere sends nothing here: look at the events table again soon.
+        // A run elsewhere sends nothing here: its server's NOTIFY (or, where the store has
+        // none or one is missed, a poll) says when to read the events table again.
         const remote = !this.#running.has(id);
         let timer: ReturnType<typeof setTimeout> | undefined;
+        const wakers = remote ? this.#remoteWakers(id) : undefined;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          if (remote) timer = setTimeout(resolve, 200);
+          if (remote) {
+            wakers!.add(resolve);
+            timer = setTimeout(resolve, this.store.watchEvents ? 1000 : 200);
+          }
         });
         clearTimeout(timer);
+        wakers?.delete(wake!);
+        if (wakers?.size === 0) this.#remoteWatchers.delete(id);
         wake = undefined;
       }
     } finally {
@@ -405,6 +414,21 @@ export class ExecutionManager {
       set?.delete(listener);
       if (set?.size === 0) this.#listeners.delete(id);
     }
+  }
+
+  /** The wakers of remote watches of `id`; subscribes to the store's notifications once. */
+  #remoteWakers(id: string): Set<() => void> {
+    if (this.store.watchEvents && !this.#notifications) {
+      this.#notifications = this.store.watchEvents((executionId) => {
+        for (const wakeUp of this.#remoteWatchers.get(executionId) ?? []) wakeUp();
+      }).catch((err) => {
+        this.log.error(`event notifications unavailable, polling: ${(err as Error).message}`);
+        this.#notifications = undefined;
+      });
+    }
+    let set = this.#remoteWatchers.get(id);
+    if (!set) this.#remoteWatchers.set(id, set = new Set());
+    return set;
   }
 
   /**
