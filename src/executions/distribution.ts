@@ -45,11 +45,35 @@ export class Distribution {
       boss.on("error", (err: Error) => options.log.error(`queue: ${err.message}`));
       return boss;
     };
-    // Servers starting together race to create pg-boss's schema; the loser tries again.
+    const setUp = async (boss: PgBoss) => {
+      await boss.start();
+      await ensureQueue(boss, RUNS_QUEUE, {
+        heartbeatSeconds: HEARTBEAT_SECONDS,
+        // A run fails inside the engine, never in the job: a retry means its server died.
+        retryLimit: 1000,
+        retryDelay: 0,
+        // pg-boss caps a job at 24 hours: a longer run is handed to another server then.
+        expireInSeconds: 23 * 3600,
+      });
+      const cancels = `stigmer-cancel-${instanceId}`;
+      await ensureQueue(boss, cancels, { retryLimit: 0, deleteAfterSeconds: 3600 });
+      await boss.subscribe(CANCEL_EVENT, cancels);
+      // One pg-boss worker per concurrent run, each polling every second when idle.
+      await boss.work<RunJob>(
+        RUNS_QUEUE,
+        { pollingIntervalSeconds: 1, batchSize: 1, localConcurrency: options.concurrency },
+        async ([job]) => await handlers.run(job.data),
+      );
+      await boss.work<RunJob>(cancels, { pollingIntervalSeconds: 0.5 }, (jobs) => {
+        for (const job of jobs) handlers.cancel(job.data);
+        return Promise.resolve();
+      });
+    };
+    // Servers starting together race to create pg-boss's schema and queues; the loser tries again.
     let boss = make();
     for (let attempt = 1;; attempt++) {
       try {
-        await boss.start();
+        await setUp(boss);
         break;
       } catch (err) {
         if (attempt >= 5) throw err;
@@ -59,26 +83,6 @@ export class Distribution {
         boss = make();
       }
     }
-    await ensureQueue(boss, RUNS_QUEUE, {
-      heartbeatSeconds: HEARTBEAT_SECONDS,
-      // A run fails inside the engine, never in the job: a retry means its server died.
-      retryLimit: 1000,
-      retryDelay: 0,
-      // pg-boss caps a job at 24 hours: a longer run is handed to another server then.
-      expireInSeconds: 23 * 3600,
-    });
-    const cancels = `stigmer-cancel-${instanceId}`;
-    await ensureQueue(boss, cancels, { retryLimit: 0, deleteAfterSeconds: 3600 });
-    await boss.subscribe(CANCEL_EVENT, cancels);
-    await boss.work<RunJob>(
-      RUNS_QUEUE,
-      { pollingIntervalSeconds: 0.5, batchSize: 1, localConcurrency: options.concurrency },
-      async ([job]) => await handlers.run(job.data),
-    );
-    await boss.work<RunJob>(cancels, { pollingIntervalSeconds: 0.5 }, (jobs) => {
-      for (const job of jobs) handlers.cancel(job.data);
-      return Promise.resolve();
-    });
     return new Distribution(boss);
   }
 

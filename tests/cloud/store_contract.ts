@@ -191,6 +191,30 @@ export async function runContract(store: ResourceStore): Promise<unknown[]> {
   );
   await step(() => store.listCheckpoints(ids[0]));
   await step(async () => (await store.listUnfinishedExecutions()).map((e) => e.id));
+  // Final phase and terminal event together.
+  await step(() =>
+    store.finishExecution({
+      phase: "COMPLETED",
+      output: { ok: 1 },
+      finishedAt: "2026-01-01T00:00:02Z",
+    }, {
+      executionId: durable.id,
+      type: "execution.completed",
+      task: "",
+      message: "completed",
+      data: { ok: 1 },
+    })
+  );
+  await step(() => store.getExecution("acme", durable.id));
+  await step(() =>
+    store.finishExecution({ phase: "FAILED" }, {
+      executionId: "wex-missing",
+      type: "execution.failed",
+      task: "",
+      message: "",
+      data: null,
+    })
+  );
   await step(() => store.markUnfinishedInterrupted());
   await step(() => store.getExecution("acme", ids[0]));
   await step(() => store.listEvents(ids[3]));

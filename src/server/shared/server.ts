@@ -63,6 +63,12 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     log.error(`uncaught: ${event.error?.stack ?? event.message}`);
     event.preventDefault();
   });
+  // So can the queue's driver (pg-boss on pg) while the database is away: one lost
+  // promise must not take the server down with every run on it.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    log.error(`unhandled rejection (ignored): ${event.reason?.stack ?? event.reason}`);
+    event.preventDefault();
+  });
 
   const opened = await openSharedStore(options);
   const store = mapUnavailable(opened.store);
