@@ -6,6 +6,7 @@
 //   deno task bench [--runs 10] [--quick] [--write-doc]
 import { MAIN, makeTestHome, REPO, scriptCommand, type TestHome } from "../tests/helpers/cli.ts";
 import { readDaemonInfo } from "../src/rpc/daemon_info.ts";
+import { measureCheckpointCost } from "./bench_checkpoints.ts";
 
 interface Row {
   name: string;
@@ -243,6 +244,20 @@ async function main() {
     );
 
     await eventsRow(home, work);
+    // Durable runs: the same workflow in-process, without and with checkpoints (same run).
+    const checkpoints = await measureCheckpointCost(HEAVY_RUNS + 2);
+    rows.push({
+      name: "1,000 set tasks in-process, no checkpoints (SQLite, events stored)",
+      samples: checkpoints.withoutMs,
+      unit: "ms",
+    });
+    rows.push({
+      name: `1,000 set tasks in-process, with checkpoints (${
+        (checkpoints.perTaskMs * 1000).toFixed(0)
+      } µs more a task)`,
+      samples: checkpoints.withMs,
+      unit: "ms",
+    });
 
     await stop();
     await home.run(["server", "start"]);

@@ -1,7 +1,8 @@
 // Soak test: several processes apply, get, delete and run at once while the
 // daemon is killed with SIGKILL at random moments; the next command restarts
 // it. At the end every acknowledged write must be there exactly once, nothing
-// deleted may come back, no execution may be left RUNNING, the SQLite file
+// deleted may come back, every execution started must finish COMPLETED (runs are
+// durable: a killed daemon's runs resume at its next start), the SQLite file
 // must pass its integrity check, and no daemon or child may be left behind.
 //
 //   deno task soak [--seconds 120] [--workers 4] [--kill-every-ms 1500]
@@ -34,7 +35,11 @@ export interface SoakReport {
   lost: string[];
   duplicated: string[];
   resurrected: string[];
+  /** Runs started (acknowledged) during the soak. */
+  executions: number;
   stuckExecutions: string[];
+  /** Executions started that ended other than COMPLETED (INTERRUPTED, FAILED…), with their phase. */
+  unfinishedExecutions: string[];
   integrity: string;
   strayProcesses: number[];
   ok: boolean;
@@ -128,10 +133,13 @@ export async function soak(
     };
 
     await Promise.all([...Array.from({ length: options.workers }, (_, i) => worker(i)), killer()]);
-    log(`soak: ${operations} operations, ${acknowledged} acknowledged, ${kills} daemon kills`);
+    log(
+      `soak: ${operations} operations, ${acknowledged} acknowledged (${executions.size} runs), ` +
+        `${kills} daemon kills`,
+    );
 
-    // Let the executions finish (or be marked INTERRUPTED by a restart).
-    const settle = Date.now() + 20_000;
+    // Let the executions finish: the next daemon resumes what a killed one left.
+    const settle = Date.now() + 60_000;
     let listed: { metadata: { name: string } }[] = [];
     let stuck: string[] = [];
     while (true) {
@@ -159,6 +167,12 @@ export async function soak(
     const unknown = [...executions].filter((id) =>
       !db.prepare("SELECT 1 FROM executions WHERE id = ?").get(id)
     );
+    const unfinished = [...executions].flatMap((id) => {
+      const row = db.prepare("SELECT phase FROM executions WHERE id = ?").get(id) as
+        | { phase: string }
+        | undefined;
+      return row && row.phase !== "COMPLETED" ? [`${id} ${row.phase}`] : [];
+    });
     db.close();
     const stray = daemonsOf(home.dataDir);
     const report: SoakReport = {
@@ -168,12 +182,15 @@ export async function soak(
       lost: [...lost, ...unknown],
       duplicated,
       resurrected,
+      executions: executions.size,
       stuckExecutions: stuck,
+      unfinishedExecutions: unfinished,
       integrity,
       strayProcesses: stray,
       ok: lost.length === 0 && unknown.length === 0 && duplicated.length === 0 &&
         resurrected.length === 0 &&
-        stuck.length === 0 && integrity === "ok" && stray.length === 0,
+        stuck.length === 0 && unfinished.length === 0 && integrity === "ok" &&
+        stray.length === 0,
     };
     return report;
   } finally {
@@ -189,7 +206,8 @@ if (import.meta.main) {
     `${
       report.ok ? "PASS" : "FAIL"
     }: ${report.operations} operations, ${report.kills} kills survived, ` +
-      `${report.lost.length} lost, ${report.duplicated.length} duplicated, integrity ${report.integrity}`,
+      `${report.lost.length} lost, ${report.duplicated.length} duplicated, ` +
+      `${report.unfinishedExecutions.length} runs not COMPLETED, integrity ${report.integrity}`,
   );
   Deno.exit(report.ok ? 0 : 1);
 }

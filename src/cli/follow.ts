@@ -103,52 +103,60 @@ function printEvent(event: ExecutionEvent): void {
       return info(c.dim(event.message));
     case "execution.started":
       return info(`Started ${event.executionId}: ${event.message}`);
+    case "execution.resumed":
+      return info(c.dim(`Resumed ${event.executionId}: ${event.message}`));
     default:
       return;
   }
+}
+
+/** How long a follower keeps trying to reach a backend again before it gives up. */
+const RECONNECT_FOR_MS = 60_000;
+
+export interface FollowOptions {
+  json?: boolean;
+  afterSeq?: number;
+  /**
+   * A fresh channel to the backend after the stream was lost (the local daemon was killed:
+   * this starts the next one, which resumes the run). Without it a lost stream is an error.
+   */
+  reconnect?: () => Promise<Channel>;
 }
 
 export async function follow(
   channel: Channel,
   org: string,
   id: string,
-  options: { json?: boolean; afterSeq?: number },
+  options: FollowOptions,
 ): Promise<FollowResult> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
   const result: FollowResult = { phase: "", detached: false, tasksCompleted: 0, tasksFailed: 0 };
   let lastFailure: string | undefined;
+  let lastSeq = options.afterSeq ?? 0;
+  let lostSince: number | undefined;
   try {
-    const stream = makeClient(channel, ExecutionServiceDefinition).watch(
-      { org, id, afterSeq: options.afterSeq ?? 0 },
-      { signal: controller.signal },
-    );
-    for await (const event of stream) {
-      if (options.json) writeOut(JSON.stringify(eventJson(event)));
-      else printEvent(event);
-      if (event.type === "task.completed") result.tasksCompleted++;
-      if (event.type === "task.failed") {
-        result.tasksFailed++;
-        lastFailure = event.message;
-      }
-      if (TERMINAL.has(event.type)) {
-        result.phase = event.type.slice("execution.".length).toUpperCase();
-        if (event.type === "execution.completed" && event.dataJson) {
-          result.output = JSON.parse(event.dataJson);
+    for (;;) {
+      try {
+        const ended = await watchOnce();
+        if (ended) return result;
+        throw new GrpcError(Status.UNAVAILABLE, "the event stream ended before the execution did");
+      } catch (err) {
+        if (controller.signal.aborted || !options.reconnect) throw err;
+        if (!(err instanceof GrpcError || err instanceof BackendUnavailableError)) throw err;
+        if (err instanceof GrpcError && err.code !== Status.UNAVAILABLE) throw err;
+        lostSince ??= performance.now();
+        if (performance.now() - lostSince > RECONNECT_FOR_MS) throw err;
+        if (!options.json) info(colors().dim(`lost the backend; reconnecting to follow ${id}…`));
+        try {
+          channel = await options.reconnect();
+        } catch (again) {
+          if (!(again instanceof BackendUnavailableError)) throw again;
+          await new Promise((resolve) => setTimeout(resolve, 500));
         }
-        // A run that failed with its task's error: that line was just printed.
-        if (
-          event.type !== "execution.completed" && !options.json && event.message !== lastFailure
-        ) {
-          info(`${colors().red("✗")} ${event.message}`);
-        }
-        return result;
       }
     }
-    throw new BackendUnavailableError(`the event stream of ${id} ended before the execution did`, {
-      hint: `follow it again: stigmer executions get ${id} --follow`,
-    });
   } catch (err) {
     if (controller.signal.aborted) {
       result.detached = true;
@@ -169,5 +177,39 @@ export async function follow(
     throw err;
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+
+  /** Follows until the terminal event (true) or until the stream ends without one (false). */
+  async function watchOnce(): Promise<boolean> {
+    const stream = makeClient(channel, ExecutionServiceDefinition).watch(
+      { org, id, afterSeq: lastSeq },
+      { signal: controller.signal },
+    );
+    for await (const event of stream) {
+      if (event.seq <= lastSeq) continue;
+      lastSeq = event.seq;
+      lostSince = undefined;
+      if (options.json) writeOut(JSON.stringify(eventJson(event)));
+      else printEvent(event);
+      if (event.type === "task.completed") result.tasksCompleted++;
+      if (event.type === "task.failed") {
+        result.tasksFailed++;
+        lastFailure = event.message;
+      }
+      if (TERMINAL.has(event.type)) {
+        result.phase = event.type.slice("execution.".length).toUpperCase();
+        if (event.type === "execution.completed" && event.dataJson) {
+          result.output = JSON.parse(event.dataJson);
+        }
+        // A run that failed with its task's error: that line was just printed.
+        if (
+          event.type !== "execution.completed" && !options.json && event.message !== lastFailure
+        ) {
+          info(`${colors().red("✗")} ${event.message}`);
+        }
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -140,13 +140,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     const secret = newSecret();
     writeFileAtomic(paths.daemonToken, secret);
     store = SqliteStore.open(paths.database);
-    const interrupted = await store.markUnfinishedInterrupted();
     log.phase(`Store opened (${paths.database})`);
-    if (interrupted > 0) {
-      log.warn(
-        `${interrupted} execution(s) were running when the daemon stopped: marked INTERRUPTED`,
-      );
-    }
     log.phase(describeLlm(args));
     // Stdio MCP servers a SIGKILLed daemon left running (SPEC §10: no orphans).
     const mcpRecord = new McpProcessRecord(`${paths.dataDir}/mcp-processes.json`);
@@ -170,6 +164,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       idleTimeoutMs: args.idleTimeoutMs,
       activity,
       runningExecutions: (orgs) => executions.running(orgs),
+      backendRunningExecutions: async () => (await store.listUnfinishedExecutions()).length,
       requestShutdown: (reason) => void shutdown(reason),
     };
     const { executions, scheduler } = registerServices(server, {
@@ -233,6 +228,9 @@ export async function runDaemon(argv: string[]): Promise<number> {
     });
     log.info(`listening on ${host}:${port}`);
     await scheduler?.start([LOCAL_ORG]);
+    // Runs a killed daemon left behind go on from their last checkpoint.
+    const resumed = await executions.resumeUnfinished();
+    if (resumed > 0) log.info(`${resumed} unfinished execution(s) resumed`);
 
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
       Deno.addSignalListener(signal, () => void shutdown(`received ${signal}`));

@@ -6,6 +6,7 @@ import { checkData, loadDataSchemas } from "./data_schemas.ts";
 import { boundedData } from "./events.ts";
 import { evaluate, isTruthy, Var, type Vars } from "./expressions.ts";
 import { loadJq } from "./jq.ts";
+import { completedEntry, failedEntry, JournalKeys, replayEntry } from "./journal.ts";
 import { type PreparedWorkflow, prepareWorkflow } from "./prepare.ts";
 import { withTimeout, yieldToEventLoop } from "./signals.ts";
 import type { ListResult, PreparedList, PreparedTask, RunContext, TaskResult } from "./task.ts";
@@ -56,6 +57,7 @@ class Run implements RunContext {
   readonly options: RunOptions;
   readonly #controller = new AbortController();
   readonly #context = Var.of({});
+  readonly #keys = new JournalKeys();
   #lastYield = performance.now();
 
   constructor(
@@ -175,6 +177,12 @@ class Run implements RunContext {
     }));
     let started = false;
     let timeout: ReturnType<typeof withTimeout> | undefined;
+    // Durable runs: a task whose outcome is recorded is not run again, nor are its events emitted.
+    const journal = this.hooks.journal;
+    const entry = journal && this.#keys.next(task.pointer);
+    const recorded = entry && await journal!.replay(entry.key, task.path);
+    let ran = false;
+    let contextBefore: unknown;
     try {
       if (task.inputSchema) checkData(task.inputSchema, rawInput, "the task's input");
       const input = task.inputFrom
@@ -186,7 +194,7 @@ class Run implements RunContext {
         return { output: rawInput };
       }
       started = true;
-      await this.emit({ type: "task.started", task: task.path, message: task.kind });
+      if (!recorded) await this.emit({ type: "task.started", task: task.path, message: task.kind });
 
       const timeoutMs = task.timeoutMs ??
         (task.defaultTimeout ? this.options.defaultTaskTimeoutMs : undefined);
@@ -200,20 +208,30 @@ class Run implements RunContext {
             }).at(task.pointer),
         );
       }
-      const result = await task.run({
-        task,
-        input,
-        vars,
-        lexical,
-        signal: timeout?.signal ?? signal,
-        run: this,
-      });
+      const call = { task, input, vars, lexical, signal: timeout?.signal ?? signal, run: this };
+      let result: TaskResult;
+      if (recorded) {
+        if ("context" in recorded) this.#context.set(recorded.context);
+        result = replayEntry(recorded);
+      } else if (entry) {
+        contextBefore = this.#context.value;
+        ran = true;
+        result = await this.#keys.within(entry.scope, () => task.run(call));
+        ran = false;
+        const context = this.#context.value;
+        await journal!.record(
+          entry.key,
+          completedEntry(result, context === contextBefore ? undefined : context),
+          task.path,
+        );
+      } else result = await task.run(call);
 
       const output = task.outputAs ? evaluate(task.outputAs, result.output, vars) : result.output;
       if (task.outputSchema) checkData(task.outputSchema, output, "the task's output");
       if (task.exportAs) {
         this.#context.set(evaluate(task.exportAs, output, { ...vars, output: Var.of(output) }));
       }
+      if (recorded) return { output, then: result.then ?? task.then, end: result.end };
       await this.emit({
         type: "task.completed",
         task: task.path,
@@ -223,6 +241,12 @@ class Run implements RunContext {
       return { output, then: result.then ?? task.then, end: result.end };
     } catch (error) {
       const failure = this.#failure(error, timeout?.signal ?? signal, task);
+      if (recorded) throw failure;
+      if (ran && failure instanceof WorkflowError) {
+        const context = this.#context.value;
+        const changed = context === contextBefore ? undefined : context;
+        await journal!.record(entry!.key, failedEntry(failure, changed), task.path);
+      }
       if (!started) await this.emit({ type: "task.started", task: task.path, message: task.kind });
       await this.emit({
         type: "task.failed",

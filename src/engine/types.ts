@@ -1,5 +1,6 @@
 // The engine's public types: the workflow document it runs and the hooks its caller gives it.
 import type { ExecutionEventType } from "../model/execution.ts";
+import type { ProblemDetails } from "./errors.ts";
 
 /** A CNCF Serverless Workflow 1.0 document (the subset this engine runs; extra fields are allowed). */
 export interface WorkflowDocument {
@@ -116,6 +117,24 @@ export interface EngineHooks {
   callMcp?(request: McpCallRequest): Promise<unknown>;
   /** Defaults to globalThis.fetch. */
   fetch?: typeof fetch;
+  /** Durable runs: records each task's outcome and replays recorded ones (journal.ts). */
+  journal?: EngineJournal;
+}
+
+/** What a task's run produced: its result, or the error it failed with. */
+export type JournalEntry =
+  // `context`: $context after the task, when tasks nested in it exported (replay restores it).
+  | { output: unknown; then?: string; end?: boolean; context?: unknown }
+  | { error: ProblemDetails; message: string; context?: unknown };
+
+export interface EngineJournal {
+  /**
+   * The recorded outcome of the task run at `key` ("/do/1/loop/do/0/step@1.3": pointer @
+   * occurrence), or undefined when it must run. A replayed task emits no events again.
+   */
+  replay(key: string, task: string): JournalEntry | undefined | Promise<JournalEntry | undefined>;
+  /** A task's run ended: awaited before anything else happens in that branch of the run. */
+  record(key: string, entry: JournalEntry, task: string): void | Promise<void>;
 }
 
 export interface RunOptions {

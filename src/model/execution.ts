@@ -37,6 +37,7 @@ export interface Execution {
 
 export type ExecutionEventType =
   | "execution.started"
+  | "execution.resumed"
   | "task.started"
   | "task.completed"
   | "task.failed"

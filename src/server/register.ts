@@ -59,6 +59,7 @@ export function registerServices(
     parts.agents,
     bus,
     parts.localProcesses,
+    parts.runtime.instanceId,
   );
   const scheduler = parts.schedules
     ? new Scheduler(parts.store, executions, bus, parts.log)

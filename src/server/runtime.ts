@@ -13,6 +13,8 @@ export interface Runtime {
   activity: ActivityTracker;
   /** All executions running here, or those of the given organizations. */
   runningExecutions(orgs?: readonly string[]): number;
+  /** Executions in progress in the whole backend (every server on a shared database). */
+  backendRunningExecutions(): Promise<number>;
   requestShutdown(reason: string): void;
 }
 

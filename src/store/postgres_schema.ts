@@ -64,6 +64,18 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (execution_id, seq)
   );
   `,
+  // 2: durable executions: the workflow a run started with, and each task's recorded outcome.
+  `
+  ALTER TABLE executions ADD COLUMN workflow TEXT NOT NULL DEFAULT 'null'
+    CHECK (workflow::jsonb IS NOT NULL);
+
+  CREATE TABLE execution_checkpoints (
+    execution_id TEXT COLLATE "C" NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    key          TEXT COLLATE "C" NOT NULL,
+    entry        TEXT NOT NULL CHECK (entry::jsonb IS NOT NULL),
+    PRIMARY KEY (execution_id, key)
+  );
+  `,
 ];
 
 /**

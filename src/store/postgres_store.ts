@@ -21,10 +21,14 @@ export interface PostgresStoreOptions {
   connectTimeoutSeconds?: number;
 }
 
+const EVENTS_CHANNEL = "stigmer_execution_events";
+
 class PostgresDialect implements Dialect {
   // A key lookup rather than a JSON path: label keys may hold dots, slashes or quotes.
   readonly labelEquals = "(labels::jsonb ->> ?) = ?";
   readonly forUpdate = " FOR UPDATE";
+  // Delivered at commit, to every server that LISTENs (Watch of a run on another server).
+  readonly notifyEvent = `SELECT pg_notify('${EVENTS_CHANNEL}', ?)`;
   readonly #sql: Sql;
   readonly #where: string;
   readonly #texts = new Map<string, string>();
@@ -99,10 +103,19 @@ class PostgresDialect implements Dialect {
 
 export class PostgresStore extends SqlStore {
   readonly #where: string;
+  readonly #sql: Sql;
 
   private constructor(sql: Sql, where: string) {
     super(new PostgresDialect(sql, where));
     this.#where = where;
+    this.#sql = sql;
+  }
+
+  async watchEvents(
+    onEvent: (executionId: string) => void,
+  ): Promise<() => Promise<void>> {
+    const { unlisten } = await this.#sql.listen(EVENTS_CHANNEL, onEvent);
+    return unlisten;
   }
 
   /** Connects, and migrates the schema (safe when several servers start at once). */

@@ -33,6 +33,8 @@ export interface Dialect {
   readonly labelEquals: string;
   /** Appended to a SELECT that must lock its rows until the transaction ends ("" where writers are serialized anyway). */
   readonly forUpdate: string;
+  /** Run after an event is appended, with the execution's id ("" where no one listens). */
+  readonly notifyEvent: string;
   /**
    * Runs a step in one transaction: all of it is committed, or none. Writers that
    * name the same lock (an organization) run one at a time, also across processes.

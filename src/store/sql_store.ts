@@ -9,6 +9,7 @@ import { slugify } from "../model/slug.ts";
 import type {
   ApplyBatchOptions,
   ApplyBatchResult,
+  Checkpoint,
   ExecutionUpdate,
   ListOptions,
   NewExecution,
@@ -128,8 +129,9 @@ export class SqlStore implements ResourceStore {
         throw new InvalidInputError(`unknown execution kind ${JSON.stringify(input.kind)}`);
       }
       const created = yield* row<ExecutionRow>(
-        `INSERT INTO executions (id, org, kind, target_id, target_name, phase, input, created_at)
-         VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?) RETURNING *`,
+        `INSERT INTO executions
+           (id, org, kind, target_id, target_name, phase, input, created_at, workflow)
+         VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?) RETURNING *`,
         newId(prefix),
         input.org,
         input.kind,
@@ -137,6 +139,7 @@ export class SqlStore implements ResourceStore {
         input.targetName,
         JSON.stringify(input.input ?? {}),
         timestamp(),
+        JSON.stringify(input.workflow ?? null) ?? "null",
       );
       return toExecution(created!);
     }, false);
@@ -177,34 +180,26 @@ export class SqlStore implements ResourceStore {
 
   updateExecution(id: string, update: ExecutionUpdate): Promise<Execution> {
     // Setting the same values twice changes nothing: safe to retry.
-    return this.#db.read(function* () {
-      if (update.phase !== undefined && !EXECUTION_PHASES.includes(update.phase)) {
-        throw new InvalidInputError(`unknown execution phase ${JSON.stringify(update.phase)}`);
-      }
-      // NULL keeps the stored value; JSON null is the string 'null', so output can be cleared.
-      const updated = yield* row<ExecutionRow>(
-        `UPDATE executions SET
-           phase = coalesce(?, phase),
-           output = coalesce(?, output),
-           error = coalesce(?, error),
-           started_at = coalesce(?, started_at),
-           finished_at = coalesce(?, finished_at)
-         WHERE id = ? RETURNING *`,
-        update.phase ?? null,
-        update.output === undefined ? null : JSON.stringify(update.output) ?? "null",
-        update.error ?? null,
-        update.startedAt ?? null,
-        update.finishedAt ?? null,
-        id,
-      );
-      if (!updated) throw new NotFoundError(`execution ${id} not found`);
-      return toExecution(updated);
-    }, true);
+    return this.#db.read(() => updateExecution(id, update), true);
   }
 
   appendEvent(event: NewEvent): Promise<ExecutionEvent> {
-    const forUpdate = this.#db.forUpdate;
-    return this.#db.write(() => appendEvent(event, timestamp(), forUpdate));
+    const { forUpdate, notifyEvent } = this.#db;
+    return this.#db.write(function* () {
+      const appended = yield* appendEvent(event, timestamp(), forUpdate);
+      if (notifyEvent) yield* rows(notifyEvent, event.executionId);
+      return appended;
+    });
+  }
+
+  finishExecution(update: ExecutionUpdate, event: NewEvent): Promise<ExecutionEvent> {
+    const { forUpdate, notifyEvent } = this.#db;
+    return this.#db.write(function* () {
+      yield* updateExecution(event.executionId, update);
+      const appended = yield* appendEvent(event, timestamp(), forUpdate);
+      if (notifyEvent) yield* rows(notifyEvent, event.executionId);
+      return appended;
+    });
   }
 
   listEvents(executionId: string, afterSeq = 0): Promise<ExecutionEvent[]> {
@@ -214,6 +209,47 @@ export class SqlStore implements ResourceStore {
         executionId,
         afterSeq,
       )).map(toEvent);
+    }, true);
+  }
+
+  putCheckpoint(executionId: string, checkpoint: Checkpoint): Promise<void> {
+    // One upsert, the same on both databases: setting the same entry twice changes nothing.
+    return this.#db.read(function* () {
+      yield* rows(
+        `INSERT INTO execution_checkpoints (execution_id, key, entry) VALUES (?, ?, ?)
+         ON CONFLICT (execution_id, key) DO UPDATE SET entry = excluded.entry`,
+        executionId,
+        checkpoint.key,
+        JSON.stringify(checkpoint.entry ?? null) ?? "null",
+      );
+    }, true);
+  }
+
+  listCheckpoints(executionId: string): Promise<Checkpoint[]> {
+    return this.#db.read(function* () {
+      return (yield* rows<{ key: string; entry: string }>(
+        "SELECT key, entry FROM execution_checkpoints WHERE execution_id = ?",
+        executionId,
+      )).map((r) => ({ key: r.key, entry: JSON.parse(r.entry) }));
+    }, true);
+  }
+
+  getExecutionWorkflow(executionId: string): Promise<unknown> {
+    return this.#db.read(function* () {
+      const found = yield* row<{ workflow: string }>(
+        "SELECT workflow FROM executions WHERE id = ?",
+        executionId,
+      );
+      if (!found) throw new NotFoundError(`execution ${executionId} not found`);
+      return JSON.parse(found.workflow);
+    }, true);
+  }
+
+  listUnfinishedExecutions(): Promise<Execution[]> {
+    return this.#db.read(function* () {
+      return (yield* rows<ExecutionRow>(
+        "SELECT * FROM executions WHERE phase IN ('PENDING', 'RUNNING') ORDER BY n",
+      )).map(toExecution);
     }, true);
   }
 
@@ -370,6 +406,30 @@ function* find(org: string, kind: Kind, ref: string): Step<ResourceRow | undefin
   return (yield* row<ResourceRow>(`${base} AND slug = ?`, org, kind, ref)) ??
     (yield* row<ResourceRow>(`${base} AND slug = ? AND name = ?`, org, kind, slugify(ref), ref)) ??
     (yield* row<ResourceRow>(`${base} AND id = ?`, org, kind, ref));
+}
+
+function* updateExecution(id: string, update: ExecutionUpdate): Step<Execution> {
+  if (update.phase !== undefined && !EXECUTION_PHASES.includes(update.phase)) {
+    throw new InvalidInputError(`unknown execution phase ${JSON.stringify(update.phase)}`);
+  }
+  // NULL keeps the stored value; JSON null is the string 'null', so output can be cleared.
+  const updated = yield* row<ExecutionRow>(
+    `UPDATE executions SET
+       phase = coalesce(?, phase),
+       output = coalesce(?, output),
+       error = coalesce(?, error),
+       started_at = coalesce(?, started_at),
+       finished_at = coalesce(?, finished_at)
+     WHERE id = ? RETURNING *`,
+    update.phase ?? null,
+    update.output === undefined ? null : JSON.stringify(update.output) ?? "null",
+    update.error ?? null,
+    update.startedAt ?? null,
+    update.finishedAt ?? null,
+    id,
+  );
+  if (!updated) throw new NotFoundError(`execution ${id} not found`);
+  return toExecution(updated);
 }
 
 /** Inside a transaction: the execution row is locked, so the next seq cannot be taken twice. */

@@ -59,6 +59,18 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (execution_id, seq)
   );
   `,
+  // 2: durable executions: the workflow a run started with, and each task's recorded outcome.
+  `
+  ALTER TABLE executions ADD COLUMN workflow TEXT NOT NULL DEFAULT 'null'
+    CHECK (json_valid(workflow));
+
+  CREATE TABLE execution_checkpoints (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    key          TEXT NOT NULL,
+    entry        TEXT NOT NULL CHECK (json_valid(entry)),
+    PRIMARY KEY (execution_id, key)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the schema up to date. Safe when several processes open the file at once. */

@@ -31,6 +31,7 @@ class SqliteDialect implements Dialect {
     "EXISTS (SELECT 1 FROM json_each(resources.labels) AS l WHERE l.key = ? AND l.value = ?)";
   // Writers are serialized by BEGIN IMMEDIATE; SQLite has no row locks.
   readonly forUpdate = "";
+  readonly notifyEvent = "";
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
 

@@ -37,6 +37,14 @@ export interface NewExecution {
   targetId: string;
   targetName: string;
   input: Record<string, unknown>;
+  /** The workflow document as it was when the run started: a resumed run uses this version. */
+  workflow?: unknown;
+}
+
+/** A task's recorded outcome in a durable run (the engine's JournalEntry, as JSON). */
+export interface Checkpoint {
+  key: string;
+  entry: unknown;
 }
 
 export interface ExecutionUpdate {
@@ -72,6 +80,27 @@ export interface ResourceStore {
     event: Omit<ExecutionEvent, "seq" | "time"> & { time?: string },
   ): Promise<ExecutionEvent>;
   listEvents(executionId: string, afterSeq?: number): Promise<ExecutionEvent[]>;
+  /**
+   * Ends an execution: its final phase and its terminal event in one transaction, so no
+   * reader sees one without the other (a process may die between two writes).
+   */
+  finishExecution(
+    update: ExecutionUpdate,
+    event: Omit<ExecutionEvent, "seq" | "time">,
+  ): Promise<ExecutionEvent>;
+  /** Records (or replaces) one task's outcome of a durable run. */
+  putCheckpoint(executionId: string, checkpoint: Checkpoint): Promise<void>;
+  listCheckpoints(executionId: string): Promise<Checkpoint[]>;
+  /** The workflow document stored with the execution (null for agent runs). */
+  getExecutionWorkflow(executionId: string): Promise<unknown>;
+  /** Every PENDING or RUNNING execution, oldest first, across organizations. */
+  listUnfinishedExecutions(): Promise<Execution[]>;
+  /**
+   * Calls back with the execution's id whenever any process appends an event, where the
+   * database can tell (PostgreSQL LISTEN/NOTIFY); resolves with the way to stop. Optional:
+   * a store only one process uses has nothing to tell.
+   */
+  watchEvents?(onEvent: (executionId: string) => void): Promise<() => Promise<void>>;
   /** Marks every PENDING or RUNNING execution INTERRUPTED; returns how many. */
   markUnfinishedInterrupted(): Promise<number>;
 

@@ -21,6 +21,8 @@ export interface ServerProcess {
   url: string;
   log(): string;
   stop(): Promise<void>;
+  /** SIGKILL: the server dies with its runs in flight. */
+  kill(): Promise<void>;
 }
 
 export interface ServerSetup {
@@ -86,6 +88,14 @@ export async function startServer(setup: ServerSetup): Promise<ServerProcess> {
     port,
     url: `${setup.certFile ? "https" : "http"}://localhost:${port}`,
     log: () => text,
+    kill: async () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.status;
+      await drained;
+      await stdoutDone;
+    },
     stop: async () => {
       try {
         child.kill("SIGTERM");

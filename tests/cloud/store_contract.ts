@@ -200,6 +200,50 @@ export async function runContract(store: ResourceStore): Promise<unknown[]> {
     })
   );
   await step(() => store.listEvents(ids[0], 1));
+  // Durable runs: the workflow kept with the run, checkpoints upserted by key.
+  const durable = await store.createExecution({
+    kind: "WorkflowExecution",
+    org: "acme",
+    targetId: id,
+    targetName: "hello-world",
+    input: {},
+    workflow: { z: 1, do: [{ a: { set: { x: "é" } } }] },
+  });
+  await step(() => store.getExecutionWorkflow(durable.id));
+  await step(() => store.getExecutionWorkflow(ids[4]));
+  await step(() => store.getExecutionWorkflow("wex-missing"));
+  await step(() => store.putCheckpoint(durable.id, { key: "/do/0/a@0", entry: { output: 1 } }));
+  await step(() => store.putCheckpoint(durable.id, { key: "/do/0/a@0", entry: { output: 2 } }));
+  await step(() => store.putCheckpoint(durable.id, { key: "/do/1/b@1.2", entry: { error: {} } }));
+  await step(async () =>
+    (await store.listCheckpoints(durable.id)).sort((a, b) => a.key < b.key ? -1 : 1)
+  );
+  await step(() => store.listCheckpoints(ids[0]));
+  await step(async () => (await store.listUnfinishedExecutions()).map((e) => e.id));
+  // Final phase and terminal event together.
+  await step(() =>
+    store.finishExecution({
+      phase: "COMPLETED",
+      output: { ok: 1 },
+      finishedAt: "2026-01-01T00:00:02Z",
+    }, {
+      executionId: durable.id,
+      type: "execution.completed",
+      task: "",
+      message: "completed",
+      data: { ok: 1 },
+    })
+  );
+  await step(() => store.getExecution("acme", durable.id));
+  await step(() =>
+    store.finishExecution({ phase: "FAILED" }, {
+      executionId: "wex-missing",
+      type: "execution.failed",
+      task: "",
+      message: "",
+      data: null,
+    })
+  );
   await step(() => store.markUnfinishedInterrupted());
   await step(() => store.getExecution("acme", ids[0]));
   await step(() => store.listEvents(ids[3]));

@@ -72,6 +72,7 @@ Deno.test(
     assertEquals(r.logPath, `${home.dataDir}/logs/daemon.log`);
     assert(typeof r.uptimeSeconds === "number" && r.uptimeSeconds >= 0);
     assert(typeof r.memoryBytes === "number" && r.memoryBytes > 0);
+    assertEquals([r.runningExecutions, r.backendRunningExecutions], [0, 0]);
 
     const text = await home.run(["server", "status"]);
     assertExit(text, 0, "server status");
@@ -82,6 +83,7 @@ Deno.test(
         new RegExp(`^Version: +${VERSION.replaceAll(".", "\\.")}$`, "m"),
         new RegExp(`^Endpoint: +127\\.0\\.0\\.1:${info.port}$`, "m"),
         /^Uptime: +\S+/m,
+        /^Executions: +0 running here, 0 in the backend$/m,
         /^Data dir: +\S+/m,
         /^Log: +\S+daemon\.log$/m,
       ]

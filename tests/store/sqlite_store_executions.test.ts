@@ -198,3 +198,23 @@ Deno.test("listExecutions pages newest first, per org", async () => {
     assertEquals((await store.listExecutions("acme")).items.length, 1);
   });
 });
+
+Deno.test("durable runs: the workflow is kept with the run; checkpoints upsert by key and go with it", async () => {
+  await withStore(async (store) => {
+    const workflow = { document: { name: "w" }, do: [{ a: { set: { x: 1 } } }] };
+    const run = await store.createExecution(newExecution({ workflow }));
+    assertEquals(await store.getExecutionWorkflow(run.id), workflow);
+    await store.putCheckpoint(run.id, { key: "/do/0/a@0", entry: { output: { x: 1 } } });
+    await store.putCheckpoint(run.id, { key: "/do/0/a@0", entry: { output: { x: 2 } } });
+    await store.putCheckpoint(run.id, { key: "/do/1/b@0", entry: { output: null } });
+    const found = (await store.listCheckpoints(run.id)).sort((a, b) => a.key < b.key ? -1 : 1);
+    assertEquals(found, [
+      { key: "/do/0/a@0", entry: { output: { x: 2 } } },
+      { key: "/do/1/b@0", entry: { output: null } },
+    ]);
+    assertEquals((await store.listUnfinishedExecutions()).map((e) => e.id), [run.id]);
+    await store.updateExecution(run.id, { phase: "COMPLETED" });
+    assertEquals(await store.listUnfinishedExecutions(), []);
+    await assertRejects(() => store.getExecutionWorkflow("wex-nope"), NotFoundError);
+  });
+});

@@ -111,7 +111,20 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
     }
     let result;
     try {
-      result = await follow(backend.channel, org, execution.id, { json: opts.json });
+      result = await follow(backend.channel, org, execution.id, {
+        json: opts.json,
+        // The daemon died mid-run: the next one (started here) resumes the run; keep following.
+        reconnect: async () => {
+          backend.channel.close();
+          const again = await connectBackend({
+            org: opts.org,
+            autoStart: opts.autoStart,
+            quiet: true,
+          });
+          backend.channel = again.channel;
+          return again.channel;
+        },
+      });
     } catch (err) {
       throw explain(err, backend.selection);
     }

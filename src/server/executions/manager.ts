@@ -1,8 +1,10 @@
 // Runs executions inside the serving process: starts them, records every
 // event in the store, lets watchers follow, cancels, and on shutdown marks
-// whatever is still running INTERRUPTED (never left RUNNING forever).
+// whatever is still running INTERRUPTED (never left RUNNING forever). Runs are durable:
+// each task's outcome is checkpointed (src/executions), and resumeUnfinished() takes up
+// the runs a dead process left RUNNING.
 import { formatBytes, MAX_EVENT_DATA_BYTES, utf8Length } from "../../model/limits.ts";
-import type { ResourceStore } from "../../store/store.ts";
+import type { ExecutionUpdate, ResourceStore } from "../../store/store.ts";
 import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execution.ts";
 import { TERMINAL_PHASES } from "../../model/execution.ts";
 import type { Resource } from "../../model/resource.ts";
@@ -38,6 +40,8 @@ export interface SecretSource {
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 import { EventBus } from "./event_bus.ts";
+import { StoreJournal } from "../../executions/checkpoints.ts";
+import type { Distribution, RunJob } from "../../executions/distribution.ts";
 
 type Listener = (event: ExecutionEvent) => void;
 
@@ -91,6 +95,13 @@ function boundedEventData(data: unknown): unknown {
 export class ExecutionManager {
   readonly #running = new Map<string, Running>();
   readonly #listeners = new Map<string, Set<Listener>>();
+  /** Shared servers on PostgreSQL: runs go through the queue, to whichever server is free. */
+  #distribution: Distribution | undefined;
+  /** Watches of runs on other servers, woken by the database's event notifications. */
+  readonly #remoteWatchers = new Map<string, Set<() => void>>();
+  #notifications: Promise<unknown> | undefined;
+  /** Runs this process stopped without ending them, for another server to resume. */
+  readonly #handedOver = new Set<string>();
 
   constructor(
     private readonly store: ResourceStore,
@@ -100,6 +111,8 @@ export class ExecutionManager {
     readonly bus: EventBus = new EventBus(log),
     /** run: shell|script|container: allowed in the local daemon; a shared server says. */
     private readonly localProcesses: { allowed: boolean; refusal?: string } = { allowed: true },
+    /** The serving process's instance id: execution.started/resumed say which process runs it. */
+    private readonly runner = "",
   ) {}
 
   /** A workflow of `org` whose document has this namespace, name and version ("latest": any). */
@@ -198,6 +211,27 @@ export class ExecutionManager {
     return result.text;
   }
 
+  distributeThrough(distribution: Distribution): void {
+    this.#distribution = distribution;
+  }
+
+  /** A queued run reached this server: runs (or resumes) it here until it ends. */
+  async runHere(job: RunJob): Promise<void> {
+    const already = this.#running.get(job.id);
+    if (already) return await already.done;
+    const execution = await this.store.getExecution(job.org, job.id);
+    if (!execution || TERMINAL_PHASES.has(execution.phase)) return;
+    await this.resume(execution);
+    await this.#running.get(job.id)?.done;
+    // Failing the job hands the run to another server at once.
+    if (this.#handedOver.has(job.id)) throw new Error(`${job.id} handed over: this server stops`);
+  }
+
+  /** A cancel published by any server: aborts the run if it runs here. */
+  cancelHere(job: RunJob): void {
+    this.#running.get(job.id)?.controller.abort(new Error("cancelled by the user"));
+  }
+
   async #resolveTarget(org: string, target: string, kind: StartRequest["targetKind"]) {
     const prefix = idPrefixOf(target);
     const tryKind = async (k: "Workflow" | "Agent") =>
@@ -252,13 +286,86 @@ export class ExecutionManager {
       input: kind === "AgentExecution"
         ? { ...request.input, message: request.message }
         : request.input,
+      // A run keeps the version it started with, even when it resumes after a new apply.
+      workflow: kind === "WorkflowExecution" ? target.spec : undefined,
     });
+    if (this.#distribution) {
+      await this.#distribution.dispatch({ org: request.org, id: execution.id });
+    } else this.#launch(execution, target, request, false);
+    return execution;
+  }
+
+  #launch(execution: Execution, target: Resource, request: StartRequest, resumed: boolean) {
     const controller = new AbortController();
-    const done = this.#run(execution, target, request, controller.signal)
+    const done = this.#run(execution, target, request, controller.signal, resumed)
       .catch((err) => this.log.error(`execution ${execution.id}: ${err?.stack ?? err}`))
       .finally(() => this.#running.delete(execution.id));
     this.#running.set(execution.id, { org: request.org, controller, done });
-    return execution;
+  }
+
+  /**
+   * Takes up every run left PENDING or RUNNING by a process that died: each goes on from
+   * its last checkpoint. For a store only this process uses (the daemon's SQLite file).
+   */
+  async resumeUnfinished(): Promise<number> {
+    const unfinished = await this.store.listUnfinishedExecutions();
+    for (const execution of unfinished) {
+      if (this.#running.has(execution.id)) continue;
+      try {
+        await this.resume(execution);
+      } catch (err) {
+        this.log.error(`execution ${execution.id} cannot resume: ${(err as Error).message}`);
+        const error = `cannot resume: ${(err as Error).message}`;
+        await this.#finish(execution.id, {
+          phase: "FAILED",
+          error,
+          finishedAt: new Date().toISOString(),
+        }, {
+          type: "execution.failed",
+          task: "",
+          message: error,
+          data: null,
+        });
+      }
+    }
+    return unfinished.length;
+  }
+
+  /** Runs an unfinished execution again in this process, replaying its checkpoints. */
+  async resume(execution: Execution): Promise<void> {
+    const workflowRun = execution.kind === "WorkflowExecution";
+    const { message, ...input } = execution.input as Record<string, unknown>;
+    const request: StartRequest = {
+      org: execution.org,
+      target: execution.targetId,
+      targetKind: workflowRun ? "Workflow" : "Agent",
+      input: workflowRun ? execution.input : input,
+      message: workflowRun ? "" : String(message ?? ""),
+    };
+    let target: Resource;
+    const stored = workflowRun ? await this.store.getExecutionWorkflow(execution.id) : null;
+    if (stored && typeof stored === "object") {
+      // The version it started with; the resource may have changed or gone since.
+      target = {
+        kind: "Workflow",
+        metadata: { id: execution.targetId, name: execution.targetName },
+        spec: stored,
+      } as unknown as Resource;
+    } else {
+      target = await this.#resolveTarget(execution.org, execution.targetId, request.targetKind);
+    }
+    // A run that never started (its process died first) starts now; the others resume.
+    this.#launch(execution, target, request, execution.phase !== "PENDING");
+  }
+
+  /** The final phase and the terminal event, together (a process may die between two writes). */
+  async #finish(
+    executionId: string,
+    update: ExecutionUpdate,
+    event: Omit<ExecutionEvent, "executionId" | "seq" | "time">,
+  ) {
+    const stored = await this.store.finishExecution(update, { executionId, ...event });
+    for (const listener of this.#listeners.get(executionId) ?? []) listener(stored);
   }
 
   async #emit(executionId: string, event: Omit<ExecutionEvent, "executionId" | "seq" | "time">) {
@@ -274,11 +381,17 @@ export class ExecutionManager {
     for (const listener of this.#listeners.get(executionId) ?? []) listener(stored);
   }
 
-  async #run(execution: Execution, target: Resource, request: StartRequest, signal: AbortSignal) {
+  async #run(
+    execution: Execution,
+    target: Resource,
+    request: StartRequest,
+    signal: AbortSignal,
+    resumed: boolean,
+  ) {
     const redactor = new Redactor();
     this.#redactors.set(execution.id, redactor);
     try {
-      await this.#runRedacted(execution, target, request, signal, redactor);
+      await this.#runRedacted(execution, target, request, signal, resumed, redactor);
     } finally {
       this.#redactors.delete(execution.id);
     }
@@ -289,16 +402,34 @@ export class ExecutionManager {
     target: Resource,
     request: StartRequest,
     signal: AbortSignal,
+    resumed: boolean,
     redactor: Redactor,
   ) {
     const id = execution.id;
-    await this.store.updateExecution(id, { phase: "RUNNING", startedAt: new Date().toISOString() });
-    await this.#emit(id, {
-      type: "execution.started",
-      task: "",
-      message: `${execution.kind} of ${target.kind} ${target.metadata.name}`,
-      data: null,
-    });
+    const resumedAt = (task: string) =>
+      this.#emit(id, {
+        type: "execution.resumed",
+        task,
+        message: task ? `resumed at ${task}` : "resumed",
+        data: this.runner ? { runner: this.runner } : null,
+      });
+    if (!resumed) {
+      await this.store.updateExecution(id, {
+        phase: "RUNNING",
+        startedAt: new Date().toISOString(),
+      });
+      await this.#emit(id, {
+        type: "execution.started",
+        task: "",
+        message: `${execution.kind} of ${target.kind} ${target.metadata.name}`,
+        data: this.runner ? { runner: this.runner } : null,
+      });
+    } else if (target.kind !== "Workflow") {
+      await this.store.updateExecution(id, { phase: "RUNNING" });
+      await resumedAt(target.metadata.name);
+    } else {
+      await this.store.updateExecution(id, { phase: "RUNNING" });
+    }
     try {
       let output: unknown;
       if (target.kind === "Workflow") {
@@ -308,6 +439,9 @@ export class ExecutionManager {
           secrets = await this.secrets.all(request.org);
           redactor.add(Object.values(secrets));
         }
+        const journal = resumed
+          ? await StoreJournal.resume(this.store, id, resumedAt)
+          : StoreJournal.fresh(this.store, id);
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
@@ -345,7 +479,10 @@ export class ExecutionManager {
             );
           },
           loadWorkflow: (ref) => this.#findWorkflow(request.org, ref),
+          journal,
         }, { signal, executionId: id, secrets, localProcesses: this.localProcesses });
+        // Every task had completed before: the run resumes at its end.
+        if (journal.resumePending) await resumedAt("");
       } else {
         const reply = await this.#runAgent(request.org, id, {
           agent: target.metadata.name,
@@ -363,12 +500,11 @@ export class ExecutionManager {
         output = { message: reply };
       }
       output = redactor.value(output);
-      await this.store.updateExecution(id, {
+      await this.#finish(id, {
         phase: "COMPLETED",
         output: boundedEventData(output),
         finishedAt: new Date().toISOString(),
-      });
-      await this.#emit(id, {
+      }, {
         type: "execution.completed",
         task: "",
         message: "completed",
@@ -379,18 +515,18 @@ export class ExecutionManager {
       const reason = signal.reason instanceof Error
         ? signal.reason.message
         : String(signal.reason ?? "");
+      if (cancelled && reason.startsWith("handover:")) {
+        // Left RUNNING with its checkpoints: another server resumes it.
+        this.#handedOver.add(id);
+        return;
+      }
       const phase = cancelled
         ? (reason.startsWith("interrupted:") ? "INTERRUPTED" : "CANCELLED")
         : "FAILED";
       const message = redactor.text(
         cancelled ? reason.replace(/^interrupted: /, "") || "cancelled" : (err as Error).message,
       );
-      await this.store.updateExecution(id, {
-        phase,
-        error: message,
-        finishedAt: new Date().toISOString(),
-      });
-      await this.#emit(id, {
+      await this.#finish(id, { phase, error: message, finishedAt: new Date().toISOString() }, {
         type: phase === "FAILED"
           ? "execution.failed"
           : phase === "CANCELLED"
@@ -421,7 +557,15 @@ export class ExecutionManager {
           `execution ${id} already ended (${execution.phase})`,
         );
       }
-      return execution;
+      if (!this.#distribution) return execution;
+      // It runs on another server (or waits in the queue): every server hears the cancel.
+      await this.#distribution.cancel({ org, id });
+      for (let waited = 0; waited < 30_000; waited += 100) {
+        const now = await this.get(org, id);
+        if (TERMINAL_PHASES.has(now.phase)) return now;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return await this.get(org, id);
     }
     running.controller.abort(new Error("cancelled by the user"));
     await running.done;
@@ -459,6 +603,14 @@ export class ExecutionManager {
       // A run that ended before we subscribed, whose end was not stored as an event.
       if (!this.#running.has(id) && TERMINAL_PHASES.has((await this.get(org, id)).phase)) return;
       while (!signal.aborted) {
+        if (!this.#running.has(id) && queue.length === 0) {
+          // Run by another server (or not yet picked up): the events table is the truth.
+          queue.push(...await this.store.listEvents(id, last));
+          if (queue.length === 0 && TERMINAL_PHASES.has((await this.get(org, id)).phase)) {
+            queue.push(...await this.store.listEvents(id, last));
+            if (queue.length === 0) return;
+          }
+        }
         while (queue.length > 0) {
           const event = queue.shift()!;
           if (event.seq <= last) continue;
@@ -466,7 +618,21 @@ export class ExecutionManager {
           last = event.seq;
           if (TERMINAL_EVENTS.has(event.type)) return;
         }
-        await new Promise<void>((resolve) => (wake = resolve));
+        // A run elsewhere sends nothing here: its server's NOTIFY (or, where the store has
+        // none or one is missed, a poll) says when to read the events table again.
+        const remote = !this.#running.has(id);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const wakers = remote ? this.#remoteWakers(id) : undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (remote) {
+            wakers!.add(resolve);
+            timer = setTimeout(resolve, this.store.watchEvents ? 1000 : 200);
+          }
+        });
+        clearTimeout(timer);
+        wakers?.delete(wake!);
+        if (wakers?.size === 0) this.#remoteWatchers.delete(id);
         wake = undefined;
       }
     } finally {
@@ -482,10 +648,29 @@ export class ExecutionManager {
     await this.#running.get(id)?.done;
   }
 
-  /** Stops every run; they end INTERRUPTED with the reason. */
-  async stopAll(reason: string): Promise<void> {
+  /** The wakers of remote watches of `id`; subscribes to the store's notifications once. */
+  #remoteWakers(id: string): Set<() => void> {
+    if (this.store.watchEvents && !this.#notifications) {
+      this.#notifications = this.store.watchEvents((executionId) => {
+        for (const wakeUp of this.#remoteWatchers.get(executionId) ?? []) wakeUp();
+      }).catch((err) => {
+        this.log.error(`event notifications unavailable, polling: ${(err as Error).message}`);
+        this.#notifications = undefined;
+      });
+    }
+    let set = this.#remoteWatchers.get(id);
+    if (!set) this.#remoteWatchers.set(id, set = new Set());
+    return set;
+  }
+
+  /**
+   * Stops every run; they end INTERRUPTED with the reason, or with `handOver` (shared servers)
+   * stay RUNNING for another server to resume.
+   */
+  async stopAll(reason: string, options: { handOver?: boolean } = {}): Promise<void> {
     const runs = [...this.#running.values()];
-    for (const run of runs) run.controller.abort(new Error(`interrupted: ${reason}`));
+    const prefix = options.handOver ? "handover" : "interrupted";
+    for (const run of runs) run.controller.abort(new Error(`${prefix}: ${reason}`));
     await Promise.allSettled(runs.map((run) => run.done));
   }
 }

@@ -25,7 +25,7 @@ export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceD
         orgs: [...ctx.principal.orgs],
       };
     },
-    status: (_request, ctx) => {
+    status: async (_request, ctx) => {
       const admin = ctx.principal.admin;
       return {
         version: runtime.version,
@@ -41,6 +41,8 @@ export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceD
         // Idle time and memory are the whole server's: they would tell of other tenants.
         idleSeconds: admin ? runtime.activity.idleMsBeforeThisCall() / 1000 : 0,
         rssBytes: admin ? Deno.memoryUsage().rss : 0,
+        // The whole backend's count tells of every tenant: an admin's (and the local daemon's).
+        backendRunningExecutions: admin ? await runtime.backendRunningExecutions() : 0,
       };
     },
     shutdown: (request) => {

@@ -65,14 +65,16 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     log.error(`uncaught: ${event.error?.stack ?? event.message}`);
     event.preventDefault();
   });
+  // So can the queue's driver (pg-boss on pg) while the database is away: one lost
+  // promise must not take the server down with every run on it.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    log.error(`unhandled rejection (ignored): ${event.reason?.stack ?? event.reason}`);
+    event.preventDefault();
+  });
 
   const opened = await openSharedStore(options);
   const store = mapUnavailable(opened.store);
   log.info(`store: ${opened.description}`);
-  if (opened.exclusive) {
-    const interrupted = await opened.store.markUnfinishedInterrupted();
-    if (interrupted > 0) log.warn(`${interrupted} unfinished execution(s) marked INTERRUPTED`);
-  }
 
   const server = new grpc.Server(SERVER_OPTIONS);
   const runtime: Runtime = {
@@ -87,6 +89,7 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     idleTimeoutMs: 0,
     activity: new ActivityTracker(),
     runningExecutions: (orgs) => executions.running(orgs),
+    backendRunningExecutions: async () => (await store.listUnfinishedExecutions()).length,
     requestShutdown: () => {}, // a shared server is stopped by its supervisor, not over the API
   };
   const health = { serving: false };
@@ -135,6 +138,21 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
   health.serving = true;
   // Tests and supervisors read this line to learn the port.
   log.info(`listening on ${tls ? "https" : "http"}://${runtime.endpoint}`);
+  if (opened.exclusive) {
+    // This process alone uses the store: whatever is unfinished was left by a dead one.
+    const resumed = await executions.resumeUnfinished();
+    if (resumed > 0) log.info(`${resumed} unfinished execution(s) resumed`);
+  }
+  let distribution: import("../../executions/distribution.ts").Distribution | undefined;
+  if (options.database) {
+    // Several servers share the database: runs go through the queue, and move when one dies.
+    const { Distribution } = await import("../../executions/distribution.ts");
+    distribution = await Distribution.start(options.database, runtime.instanceId, {
+      run: (job) => executions.runHere(job),
+      cancel: (job) => executions.cancelHere(job),
+    }, { concurrency: 50, log });
+    executions.distributeThrough(distribution);
+  }
 
   const stopped = Promise.withResolvers<void>();
   const signals = ["SIGINT", "SIGTERM"] as const;
@@ -146,7 +164,9 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
   log.info("shutting down");
   health.serving = false;
   proxy?.close();
-  await executions.stopAll("the server stopped");
+  // With other servers on the database, this one's runs go on there (a rolling restart).
+  await executions.stopAll("the server stopped", { handOver: distribution !== undefined });
+  await distribution?.stop();
   await stopServer(server);
   await opened.store.close();
   opened.release();

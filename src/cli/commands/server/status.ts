@@ -20,6 +20,7 @@ export async function status(opts: { json?: boolean }): Promise<void> {
       endpoint: s.endpoint,
       uptimeSeconds: Math.round(s.uptimeSeconds),
       runningExecutions: s.runningExecutions,
+      backendRunningExecutions: s.backendRunningExecutions,
       idleSeconds: Math.round(s.idleSeconds),
       idleTimeoutSeconds: s.idleTimeoutSeconds,
       memoryBytes: s.rssBytes,
@@ -45,7 +46,9 @@ export async function status(opts: { json?: boolean }): Promise<void> {
     ],
     [
       "Executions",
-      report.runningExecutions !== undefined ? `${report.runningExecutions} running` : undefined,
+      report.runningExecutions !== undefined
+        ? `${report.runningExecutions} running here, ${report.backendRunningExecutions} in the backend`
+        : undefined,
     ],
     [
       "Memory",

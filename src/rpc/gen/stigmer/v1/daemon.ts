@@ -44,6 +44,8 @@ export interface StatusResponse {
   idleTimeoutSeconds: number;
   idleSeconds: number;
   rssBytes: number;
+  /** Executions in progress in the whole backend: with shared servers, on every server. */
+  backendRunningExecutions: number;
 }
 
 export interface ShutdownRequest {
@@ -313,6 +315,7 @@ function createBaseStatusResponse(): StatusResponse {
     idleTimeoutSeconds: 0,
     idleSeconds: 0,
     rssBytes: 0,
+    backendRunningExecutions: 0,
   };
 }
 
@@ -353,6 +356,9 @@ export const StatusResponse: MessageFns<StatusResponse> = {
     }
     if (message.rssBytes !== 0) {
       writer.uint32(96).int64(message.rssBytes);
+    }
+    if (message.backendRunningExecutions !== 0) {
+      writer.uint32(104).int32(message.backendRunningExecutions);
     }
     return writer;
   },
@@ -466,6 +472,14 @@ export const StatusResponse: MessageFns<StatusResponse> = {
             message.rssBytes = longToNumber(reader.int64());
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.backendRunningExecutions = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -495,6 +509,7 @@ export const StatusResponse: MessageFns<StatusResponse> = {
     message.idleTimeoutSeconds = object.idleTimeoutSeconds ?? 0;
     message.idleSeconds = object.idleSeconds ?? 0;
     message.rssBytes = object.rssBytes ?? 0;
+    message.backendRunningExecutions = object.backendRunningExecutions ?? 0;
     return message;
   },
 };
