@@ -126,7 +126,7 @@ export interface RunOptions {
   /** Exposed to expressions as $workflow.id; defaults to a random UUID. */
   executionId?: string;
   /** Exposed to expressions as $secrets (SPEC §11); the caller hides their values in events. */
-  secrets?: Record<string, string>;
+  secrets?: Record<string, unknown>;
   /**
    * Whether `run: shell|script|container` may start local programs (default true, as in
    * the local daemon). When false, those tasks fail with this refusal's reason.
