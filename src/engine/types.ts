@@ -107,6 +107,12 @@ export interface EngineHooks {
    * Without it, such tasks fail with a configuration error.
    */
   loadWorkflow?(ref: WorkflowRef, signal: AbortSignal): Promise<WorkflowDocument | undefined>;
+  /**
+   * The `$secrets` of a sub-workflow (`run: workflow`), by its own `use.secrets` (see
+   * src/engine/secrets.ts); throws when a declared one is missing. Without it, a
+   * sub-workflow sees the caller's secrets.
+   */
+  loadSecrets?(document: WorkflowDocument): Promise<Record<string, unknown> | undefined>;
   emit(event: EngineEvent): void | Promise<void>;
   /** The event bus for `emit` and `listen`; without it those tasks fail with a runtime error. */
   eventBus?: EventHooks;

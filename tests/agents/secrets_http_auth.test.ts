@@ -47,9 +47,7 @@ spec:
     namespace: tests
     name: ${name}
     version: "0.1.0"
-  use:
-${use}
-  do:
+${use ? `  use:\n${use}\n` : ""}  do:
 ${doYaml}`;
 }
 
@@ -112,6 +110,18 @@ ${auth}${extra}`;
           said: \${ "token is " + $secrets.api_token }
 `,
       ),
+      // A caller that declares no secret: the sub-workflow reads its own use.secrets.
+      "caller.yaml": manifest(
+        "caller",
+        "",
+        `    - sub:
+        run:
+          workflow:
+            namespace: tests
+            name: authed
+            version: "0.1.0"
+`,
+      ),
       "missing.yaml": manifest(
         "needsmissing",
         "    secrets: [api_token, absent]",
@@ -134,6 +144,15 @@ ${auth}${extra}`;
       api.requests.map((r) => [r.path, r.headers.authorization]),
       [["/basic", BASIC], ["/bearer", `Bearer ${TOKEN}`], ["/bearer", `Bearer ${TOKEN}`]],
     );
+
+    const caller = await home.run(["run", "caller", "--json"]);
+    outputs.push(caller.stdout, caller.stderr);
+    assertExit(caller, 0, "stigmer run caller (run: workflow authed)");
+    assertEquals(ndjson(caller.stdout).at(-1)!.data, {
+      secrets: ["api_token", "login"],
+      said: "token is ***",
+    });
+    assertEquals(api.requests.length, 6);
 
     const missing = await home.run(["run", "needsmissing"]);
     outputs.push(missing.stdout, missing.stderr);

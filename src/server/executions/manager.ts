@@ -347,6 +347,8 @@ export class ExecutionManager {
             );
           },
           loadWorkflow: (ref) => this.#findWorkflow(request.org, ref),
+          loadSecrets: (doc) =>
+            workflowSecrets(doc, this.secrets, request.org, (values) => redactor.add(values)),
         }, { signal, executionId: id, secrets, localProcesses: this.localProcesses });
       } else {
         const reply = await this.#runAgent(request.org, id, {
