@@ -258,12 +258,6 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
   if (document.use?.extensions !== undefined) {
     report("use/extensions", "extensions are not run by this engine yet: remove use.extensions");
   }
-  if (document.use?.secrets !== undefined) {
-    report(
-      "use/secrets",
-      "secrets are not available to workflows yet ($secrets would be empty): remove use.secrets",
-    );
-  }
   const language = (document.evaluate as { language?: unknown } | undefined)?.language;
   if (language !== undefined && language !== "jq") {
     report("evaluate/language", `expressions are jq here, not ${String(language)}`);

@@ -108,6 +108,12 @@ export interface EngineHooks {
    * Without it, such tasks fail with a configuration error.
    */
   loadWorkflow?(ref: WorkflowRef, signal: AbortSignal): Promise<WorkflowDocument | undefined>;
+  /**
+   * The `$secrets` of a sub-workflow (`run: workflow`), by its own `use.secrets` (see
+   * src/engine/secrets.ts); throws when a declared one is missing. Without it, a
+   * sub-workflow sees the caller's secrets.
+   */
+  loadSecrets?(document: WorkflowDocument): Promise<Record<string, unknown> | undefined>;
   emit(event: EngineEvent): void | Promise<void>;
   /** The event bus for `emit` and `listen`; without it those tasks fail with a runtime error. */
   eventBus?: EventHooks;
@@ -145,7 +151,7 @@ export interface RunOptions {
   /** Exposed to expressions as $workflow.id; defaults to a random UUID. */
   executionId?: string;
   /** Exposed to expressions as $secrets (SPEC §11); the caller hides their values in events. */
-  secrets?: Record<string, string>;
+  secrets?: Record<string, unknown>;
   /**
    * Whether `run: shell|script|container` may start local programs (default true, as in
    * the local daemon). When false, those tasks fail with this refusal's reason.

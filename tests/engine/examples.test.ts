@@ -97,6 +97,8 @@ interface Case {
   /** Refused before running: the problem's path and words. */
   refused?: [string, RegExp];
   subflows?: Record<string, WorkflowDocument>;
+  /** The run's $secrets (what the daemon reads from its vault). */
+  secrets?: Record<string, unknown>;
 }
 
 const LISTEN = /this engine does not run listen tasks yet/;
@@ -110,17 +112,20 @@ const CASES: Record<string, Case> = {
   },
   "authentication-bearer.yaml": { input: { token: "tok-42" }, output: PET },
   "authentication-oauth2-secret.yaml": {
-    refused: [
-      "do/0/getPet/with/endpoint/authentication/oauth2/use",
-      /from secrets are not available/,
-    ],
+    // The secret (use.secrets: [mySecret]) holds the oauth2 fields as a JSON object.
+    input: { petId: 6 },
+    secrets: {
+      mySecret: {
+        authority: "https://keycloak/realms/test",
+        grant: "client_credentials",
+        client: { id: "runtime", secret: "s3cret" },
+      },
+    },
+    output: { ...PET, id: 6 },
   },
   "authentication-oauth2.yaml": { input: { petId: 4 }, output: { ...PET, id: 4 } },
   "authentication-oidc-secret.yaml": {
-    refused: [
-      "do/0/getPet/with/endpoint/authentication/oidc/use",
-      /from secrets are not available/,
-    ],
+    refused: ["do/0/getPet/with/endpoint/authentication", /oidc authentication is not run yet/],
   },
   "authentication-oidc.yaml": {
     refused: ["do/0/getPet/with/endpoint/authentication", /oidc authentication is not run yet/],
@@ -323,7 +328,10 @@ Deno.test("examples: each runs as the DSL says, or is refused before it runs", a
         const hooks = recorder(undefined, loopback);
         hooks.loadWorkflow = (ref) => Promise.resolve(c.subflows?.[ref.name]);
         const controller = new AbortController();
-        const running = runWorkflow(doc, c.input ?? {}, hooks, { signal: controller.signal });
+        const running = runWorkflow(doc, c.input ?? {}, hooks, {
+          signal: controller.signal,
+          secrets: c.secrets,
+        });
         if (c.cancelAfterMs !== undefined) {
           setTimeout(() => controller.abort(), c.cancelAfterMs);
           assert.ok((await rejection(running)) instanceof WorkflowCancelledError);

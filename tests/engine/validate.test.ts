@@ -99,5 +99,24 @@ Deno.test("validate: what the engine would silently ignore is refused instead", 
     use: { secrets: ["token"] },
     evaluate: { language: "javascript" },
   }));
-  assert.deepEqual(problems.map((p) => p.path).sort(), ["evaluate/language", "use/secrets"]);
+  assert.deepEqual(problems.map((p) => p.path).sort(), ["evaluate/language"]);
+});
+
+Deno.test("validate: an authentication from a secret names a secret of use.secrets", async () => {
+  const call = (use: string) => ({
+    call: "http",
+    with: {
+      method: "get",
+      endpoint: { uri: "http://127.0.0.1/x", authentication: { basic: { use } } },
+    },
+  });
+  const problems = await validateWorkflowDocument(
+    workflow([{ a: call("declared") }, { b: call("undeclared") }], {
+      use: { secrets: ["declared"] },
+    }),
+  );
+  assert.deepEqual(problems, [{
+    path: "do/1/b/with/endpoint/authentication/basic/use",
+    message: 'secret "undeclared" is not declared: list it in use.secrets',
+  }]);
 });

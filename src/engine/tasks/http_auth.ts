@@ -12,6 +12,8 @@ type Scheme = typeof SCHEMES[number];
 export interface PreparedAuth {
   scheme: Scheme;
   spec: Template;
+  /** `{scheme: {use: name}}`: the secret (in use.secrets) holding the fields. */
+  secret?: string;
 }
 
 /** Prepares `authentication` (inline or `{use: name}`); undefined after a problem. */
@@ -44,16 +46,21 @@ export function prepareAuth(
     at.problem("must be an object", `${field}/${scheme}`);
     return undefined;
   }
-  if (typeof spec.use === "string") {
-    at.problem(
-      "credentials from secrets are not available to workflows yet: write them (or an expression) inline",
-      `${field}/${scheme}/use`,
-    );
-    return undefined;
-  }
   if (scheme === "oidc") {
     at.problem("oidc authentication is not run yet: use oauth2 with the token endpoint", field);
     return undefined;
+  }
+  if (typeof spec.use === "string") {
+    // The DSL's secret-based form: the named secret holds the scheme's fields.
+    const declared = (at.document.use as { secrets?: unknown } | undefined)?.secrets;
+    if (!Array.isArray(declared) || !declared.includes(spec.use)) {
+      at.problem(
+        `secret "${spec.use}" is not declared: list it in use.secrets`,
+        `${field}/${scheme}/use`,
+      );
+      return undefined;
+    }
+    return { scheme, spec: at.template({}), secret: spec.use };
   }
   if (scheme === "oauth2") {
     const grant = spec.grant ?? "client_credentials";
@@ -70,6 +77,42 @@ export function prepareAuth(
   return { scheme, spec: at.template(spec) };
 }
 
+/** The fields of `{scheme: {use: secret}}`: the secret's JSON object (a bare token for bearer). */
+function secretFields(auth: PreparedAuth, vars: Vars): Record<string, unknown> {
+  const name = auth.secret!;
+  const value = (vars.secrets?.value as Record<string, unknown> | undefined)?.[name];
+  if (value === undefined) {
+    throw workflowError("authorization", `secret "${name}" is not available to this run`, {
+      title: "Secret not available",
+    });
+  }
+  if (typeof value === "string" && auth.scheme === "bearer") return { token: value };
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const fields = FIELDS[auth.scheme];
+    throw workflowError(
+      "configuration",
+      `secret "${name}" must hold a JSON object with ${fields} for ${auth.scheme} authentication; ` +
+        `set it with: stigmer secret set ${name} --from-stdin`,
+    );
+  }
+  const fields = value as Record<string, unknown>;
+  if (auth.scheme === "oauth2" && (fields.grant ?? "client_credentials") !== "client_credentials") {
+    throw workflowError(
+      "configuration",
+      `only the client_credentials grant is run here (secret "${name}" says ${fields.grant})`,
+    );
+  }
+  return fields;
+}
+
+const FIELDS: Record<Scheme, string> = {
+  basic: "username and password",
+  digest: "username and password",
+  bearer: "token (or hold the bare token)",
+  oauth2: "authority, client {id, secret} and optionally scopes, audiences, endpoints",
+  oidc: "authority and client",
+};
+
 type Send = (headers: Headers) => Promise<Response>;
 
 /** Sends the request with the credentials the policy says. */
@@ -82,7 +125,9 @@ export async function sendAuthenticated(
   fetcher: typeof fetch,
   signal: AbortSignal,
 ): Promise<Response> {
-  const spec = evaluate(auth.spec, input, vars) as Record<string, unknown>;
+  const spec = auth.secret === undefined
+    ? evaluate(auth.spec, input, vars) as Record<string, unknown>
+    : secretFields(auth, vars);
   const headers = new Headers(request.headers);
   switch (auth.scheme) {
     case "basic":

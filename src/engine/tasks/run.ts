@@ -224,8 +224,9 @@ async function runSubWorkflow(prepared: PreparedRun, call: TaskCall): Promise<un
     ? call.input
     : evaluate(prepared.spec.input, call.input, call.vars);
   const prefix = `${call.task.path}/run/workflow`;
+  const secrets = hooks.loadSecrets ? await hooks.loadSecrets(document) : options.secrets;
   return await runWorkflow(document, input, {
     ...hooks,
     emit: (event) => hooks.emit({ ...event, task: `${prefix}/${event.task}` }),
-  }, { ...options, signal: call.signal, depth });
+  }, { ...options, signal: call.signal, depth, secrets });
 }

@@ -18,6 +18,7 @@ import {
 import { currentLlm, type LlmSource } from "../../model/llm.ts";
 import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { Redactor } from "../../secrets/vault.ts";
+import { workflowSecrets } from "../../engine/secrets.ts";
 import { sessionNameProblem, type SessionStore } from "../../agents/sessions.ts";
 
 /** What agent runs use besides the store and the LLM. */
@@ -434,11 +435,12 @@ export class ExecutionManager {
       let output: unknown;
       if (target.kind === "Workflow") {
         // $secrets only for a workflow that uses it; every value is then hidden in its events.
-        let secrets: Record<string, string> | undefined;
-        if (this.secrets && JSON.stringify(target.spec).includes("$secrets")) {
-          secrets = await this.secrets.all(request.org);
-          redactor.add(Object.values(secrets));
-        }
+        const secrets = await workflowSecrets(
+          target.spec as unknown as WorkflowDocument,
+          this.secrets,
+          request.org,
+          (values) => redactor.add(values),
+        );
         const journal = resumed
           ? await StoreJournal.resume(this.store, id, resumedAt)
           : StoreJournal.fresh(this.store, id);
@@ -479,6 +481,8 @@ export class ExecutionManager {
             );
           },
           loadWorkflow: (ref) => this.#findWorkflow(request.org, ref),
+          loadSecrets: (doc) =>
+            workflowSecrets(doc, this.secrets, request.org, (values) => redactor.add(values)),
           journal,
         }, { signal, executionId: id, secrets, localProcesses: this.localProcesses });
         // Every task had completed before: the run resumes at its end.
