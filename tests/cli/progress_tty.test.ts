@@ -10,7 +10,8 @@ const COLOUR = /\x1b\[\d+(;\d+)*m/g;
 
 /** What a terminal shows at the end: each line as last redrawn, colours dropped. */
 function screen(raw: string): string[] {
-  return raw.split("\n").map((segment) => {
+  // Showing and hiding the cursor prints nothing.
+  return raw.replaceAll(/\x1b\[\?25[hl]/g, "").split("\n").map((segment) => {
     const line = segment.replace(/\r$/, "");
     const at = line.lastIndexOf(ERASE);
     return (at >= 0 ? line.slice(at + ERASE.length) : line).replaceAll(COLOUR, "");
@@ -47,5 +48,8 @@ cliTest("auto-start progress: a spinner on a terminal, the same lines as piped",
 
   const expected = normalized(piped.stderr.split("\n").filter((line) => line.trim() !== ""));
   assertEquals(normalized(screen(raw)), expected);
+  // The spinner hid the cursor, and it is visible again at the end.
+  assert(raw.lastIndexOf("\x1b[?25h") > raw.indexOf("\x1b[?25l"), "the cursor is shown again");
+  assert(raw.includes("\x1b[?25l"), "the spinner hides the cursor");
   assert(expected.at(-1)!.startsWith("✓ Daemon started"), expected.join("\n"));
 });
