@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import {
+  type CloudEvent,
   ERROR_TYPES,
   runWorkflow,
   validateWorkflowDocument,
@@ -102,6 +103,8 @@ interface Case {
   runIn?: string;
   /** Accepted as written; not run here, for this reason (it waits for events from outside). */
   acceptedOnly?: string;
+  /** The CloudEvent types the run publishes (on a bus this test provides). */
+  published?: string[];
   subflows?: Record<string, WorkflowDocument>;
   /** The run's $secrets (what the daemon reads from its vault). */
   secrets?: Record<string, unknown>;
@@ -290,8 +293,12 @@ const CASES: Record<string, Case> = {
   },
   "try-catch-retry-inline.yaml": { input: { petId: 503 }, output: { ...PET, id: 503 } },
   "try-catch-retry-reusable.yaml": { input: { petId: 11 }, output: { ...PET, id: 11 } },
+  // The 404 is caught: support is notified by an event, and the pet is not bought (export.as
+  // and `if` are expressions, so $context.error is set). `set`'s `$error` has no ${ }: a string.
   "try-catch-then.yaml": {
-    acceptedOnly: "its catch emits to an outside support system after a real HTTP failure",
+    input: { petId: 404 },
+    output: { error: "$error" },
+    published: ["io.swagger.petstore.events.pets.not-found.v1"],
   },
   // A 404 is caught: the task outputs its input.
   "try-catch.yaml": { input: { petId: 404 }, output: { petId: 404 } },
@@ -344,6 +351,8 @@ Deno.test("examples: each runs as the DSL says, or is refused before it runs", a
         }
         const hooks = recorder(undefined, loopback);
         hooks.loadWorkflow = (ref) => Promise.resolve(c.subflows?.[ref.name]);
+        const published: CloudEvent[] = [];
+        hooks.eventBus = { publish: (e) => void published.push(e), subscribe: () => () => {} };
         const controller = new AbortController();
         const running = runWorkflow(doc, c.input ?? {}, hooks, {
           signal: controller.signal,
@@ -358,6 +367,7 @@ Deno.test("examples: each runs as the DSL says, or is refused before it runs", a
         } else {
           assert.deepEqual(await running, c.output);
         }
+        assert.deepEqual(published.map((e) => e.type), c.published ?? []);
       });
     }
   } finally {
