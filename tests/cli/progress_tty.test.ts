@@ -11,7 +11,7 @@ const COLOUR = /\x1b\[\d+(;\d+)*m/g;
 /** What a terminal shows at the end: each line as last redrawn, colours dropped. */
 function screen(raw: string): string[] {
   // Showing and hiding the cursor prints nothing.
-  return raw.replaceAll(/\x1b\[\?25[hl]/g, "").split("\n").map((segment) => {
+  return raw.replaceAll("\x1b[?25l", "").replaceAll("\x1b[?25h", "").split("\n").map((segment) => {
     const line = segment.replace(/\r$/, "");
     const at = line.lastIndexOf(ERASE);
     return (at >= 0 ? line.slice(at + ERASE.length) : line).replaceAll(COLOUR, "");
