@@ -4,6 +4,24 @@
 import type { EngineJournal, JournalEntry } from "../engine/mod.ts";
 import type { ResourceStore } from "../store/store.ts";
 
+/** Encrypts checkpoints at rest: task outputs may hold secret values (SPEC §11). */
+export interface Sealer {
+  seal(text: string, context: string): Promise<string>;
+  unseal(sealed: string, context: string): Promise<string>;
+  /** Whether this run holds secret values now (only then are its checkpoints sealed). */
+  active(): boolean;
+}
+
+interface SealedEntry {
+  sealed: string;
+}
+
+function isSealed(entry: unknown): entry is SealedEntry {
+  return typeof entry === "object" && entry !== null && typeof (entry as SealedEntry).sealed ===
+      "string" &&
+    Object.keys(entry).length === 1;
+}
+
 export class StoreJournal implements EngineJournal {
   readonly #recorded: Map<string, JournalEntry>;
   #onResume: ((task: string) => Promise<void>) | undefined;
@@ -13,14 +31,15 @@ export class StoreJournal implements EngineJournal {
     private readonly executionId: string,
     recorded: Map<string, JournalEntry>,
     onResume: ((task: string) => Promise<void>) | undefined,
+    private readonly sealer: Sealer | undefined,
   ) {
     this.#recorded = recorded;
     this.#onResume = onResume;
   }
 
   /** A journal for a run that starts now: nothing to replay. */
-  static fresh(store: ResourceStore, executionId: string): StoreJournal {
-    return new StoreJournal(store, executionId, new Map(), undefined);
+  static fresh(store: ResourceStore, executionId: string, sealer?: Sealer): StoreJournal {
+    return new StoreJournal(store, executionId, new Map(), undefined, sealer);
   }
 
   /**
@@ -31,12 +50,18 @@ export class StoreJournal implements EngineJournal {
     store: ResourceStore,
     executionId: string,
     onResume: (task: string) => Promise<void>,
+    sealer?: Sealer,
   ): Promise<StoreJournal> {
     const recorded = new Map<string, JournalEntry>();
     for (const { key, entry } of await store.listCheckpoints(executionId)) {
-      recorded.set(key, entry as JournalEntry);
+      if (!isSealed(entry)) {
+        recorded.set(key, entry as JournalEntry);
+        continue;
+      }
+      if (!sealer) throw new Error(`checkpoint ${key} is encrypted and this backend has no key`);
+      recorded.set(key, JSON.parse(await sealer.unseal(entry.sealed, `${executionId}/${key}`)));
     }
-    return new StoreJournal(store, executionId, recorded, onResume);
+    return new StoreJournal(store, executionId, recorded, onResume, sealer);
   }
 
   /** How many outcomes were recorded before this process took the run. */
@@ -58,7 +83,10 @@ export class StoreJournal implements EngineJournal {
     return undefined;
   }
 
-  record(key: string, entry: JournalEntry): Promise<void> {
-    return this.store.putCheckpoint(this.executionId, { key, entry });
+  async record(key: string, entry: JournalEntry): Promise<void> {
+    const stored = this.sealer?.active()
+      ? { sealed: await this.sealer.seal(JSON.stringify(entry), `${this.executionId}/${key}`) }
+      : entry;
+    await this.store.putCheckpoint(this.executionId, { key, entry: stored });
   }
 }

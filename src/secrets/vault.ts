@@ -107,6 +107,35 @@ export class SecretVault {
     return previous ? "updated" : "created";
   }
 
+  /**
+   * Encrypts what must not rest in clear beside the secrets (a run's checkpoints hold task
+   * outputs that may carry secret values), bound to `context` (e.g. the execution id).
+   */
+  async seal(text: string, context: string): Promise<string> {
+    const key = (await this.#cryptoKey(true))!;
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = new Uint8Array(
+      await crypto.subtle.encrypt(
+        { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
+        key,
+        encoder.encode(text),
+      ),
+    );
+    return `${toBase64(iv)}.${toBase64(data)}`;
+  }
+
+  async unseal(sealed: string, context: string): Promise<string> {
+    const key = await this.#cryptoKey(false);
+    if (!key) throw new Error(`cannot read sealed data: ${this.keyFile} is missing`);
+    const [iv, data] = sealed.split(".");
+    const clear = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(context) },
+      key,
+      fromBase64(data),
+    );
+    return new TextDecoder().decode(clear);
+  }
+
   list(org: string): SecretInfo[] {
     const secrets = this.#read().orgs[org] ?? {};
     return Object.entries(secrets).map(([name, s]) => ({

@@ -37,6 +37,9 @@ export interface AgentParts {
 export interface SecretSource {
   get(org: string, name: string): Promise<string>;
   all(org: string): Promise<Record<string, string>>;
+  /** Encrypts a run's checkpoints, which may hold secret values (the local vault's key). */
+  seal?(text: string, context: string): Promise<string>;
+  unseal?(sealed: string, context: string): Promise<string>;
 }
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
@@ -441,9 +444,19 @@ export class ExecutionManager {
           request.org,
           (values) => redactor.add(values),
         );
+        // Checkpoints hold task outputs, which may carry secret values: sealed with the
+        // vault's key while the run has secrets (nothing of a secret rests in clear).
+        const vault = this.secrets;
+        const sealer = vault?.seal && vault.unseal
+          ? {
+            seal: vault.seal.bind(vault),
+            unseal: vault.unseal.bind(vault),
+            active: () => redactor.active,
+          }
+          : undefined;
         const journal = resumed
-          ? await StoreJournal.resume(this.store, id, resumedAt)
-          : StoreJournal.fresh(this.store, id);
+          ? await StoreJournal.resume(this.store, id, resumedAt, sealer)
+          : StoreJournal.fresh(this.store, id, sealer);
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
