@@ -164,7 +164,9 @@ export async function runDaemon(argv: string[]): Promise<number> {
       idleTimeoutMs: args.idleTimeoutMs,
       activity,
       runningExecutions: (orgs) => executions.running(orgs),
-      backendRunningExecutions: async () => (await store.listUnfinishedExecutions()).length,
+      backendRunningExecutions: async (orgs) =>
+        (await store.listUnfinishedExecutions()).filter((e) => !orgs || orgs.includes(e.org))
+          .length,
       requestShutdown: (reason) => void shutdown(reason),
     };
     const { executions, scheduler } = registerServices(server, {

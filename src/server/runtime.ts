@@ -14,7 +14,7 @@ export interface Runtime {
   /** All executions running here, or those of the given organizations. */
   runningExecutions(orgs?: readonly string[]): number;
   /** Executions in progress in the whole backend (every server on a shared database). */
-  backendRunningExecutions(): Promise<number>;
+  backendRunningExecutions(orgs?: readonly string[]): Promise<number>;
   requestShutdown(reason: string): void;
 }
 

@@ -41,8 +41,10 @@ export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceD
         // Idle time and memory are the whole server's: they would tell of other tenants.
         idleSeconds: admin ? runtime.activity.idleMsBeforeThisCall() / 1000 : 0,
         rssBytes: admin ? Deno.memoryUsage().rss : 0,
-        // The whole backend's count tells of every tenant: an admin's (and the local daemon's).
-        backendRunningExecutions: admin ? await runtime.backendRunningExecutions() : 0,
+        // In the whole backend: every tenant's for an admin (and the local daemon), else its own.
+        backendRunningExecutions: await runtime.backendRunningExecutions(
+          admin ? undefined : ctx.principal.orgs,
+        ),
       };
     },
     shutdown: (request) => {

@@ -89,7 +89,8 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     idleTimeoutMs: 0,
     activity: new ActivityTracker(),
     runningExecutions: (orgs) => executions.running(orgs),
-    backendRunningExecutions: async () => (await store.listUnfinishedExecutions()).length,
+    backendRunningExecutions: async (orgs) =>
+      (await store.listUnfinishedExecutions()).filter((e) => !orgs || orgs.includes(e.org)).length,
     requestShutdown: () => {}, // a shared server is stopped by its supervisor, not over the API
   };
   const health = { serving: false };
