@@ -99,21 +99,35 @@ Deno.test("after a daemon SIGKILL mid-run, the next command stops the MCP server
     await applyProject(home, dir);
     const { live, groups } = await startSlowRun(home, model);
 
+    // The follower would reconnect (and so start the next daemon at once): it goes first.
+    live.child.kill("SIGKILL");
+    await live.result();
     const pid = daemonPid(home)!;
     Deno.kill(pid, "SIGKILL");
     await waitUntil("the killed daemon to be gone", () => !alive(pid));
-    await live.result();
     // The servers outlived the daemon (their own process group): this test can fail.
     assert(
       processes().some((p) => groups.includes(p.pgid)),
       "the MCP server should still run after the daemon's SIGKILL",
     );
 
-    // The next command starts a daemon, which stops them first.
+    // The next command starts a daemon, which stops them first (and resumes the run, whose
+    // tool call in flight starts a server of its own: a new group, recorded anew).
     const list = await home.run(["executions", "list"]);
     assertExit(list, 0, "stigmer executions list");
     await assertNoneLeft({ groups });
-    assertEquals(recordedGroups(home.dataDir), []);
+    assert(!recordedGroups(home.dataDir).some((g) => groups.includes(g)), "old groups forgotten");
+    // The resumed run's tool call starts its server again; stopping the daemon stops it too.
+    const resumedGroups = await waitUntil(
+      "the resumed run's MCP server to be recorded",
+      () => recordedGroups(home.dataDir).length > 0 && recordedGroups(home.dataDir),
+      60_000,
+    );
+    assertExit(await home.run(["server", "stop"]), 0, "stigmer server stop");
+    await assertNoneLeft({ groups: resumedGroups });
+    // The next start forgets groups that are gone (the stopped run was INTERRUPTED: no resume).
+    assertExit(await home.run(["server", "start"]), 0, "stigmer server start");
+    await waitUntil("the record to be empty", () => recordedGroups(home.dataDir).length === 0);
   } finally {
     await home.cleanup();
     await model.close();
