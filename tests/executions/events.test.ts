@@ -52,7 +52,7 @@ const SENDER = workflowManifest(
         emit:
           event:
             with:
-              source: urn:sender
+              source: https://example.com/sender
               type: com.example.ping
               data:
                 n: \${ .n }
@@ -106,13 +106,13 @@ Deno.test(
       const events = ndjson(result.stdout);
       const received = events.filter((e) => e.type === "event.received");
       assertEquals(received.length, 1);
-      assertEquals(JSON.parse(received[0].dataJson as string).id, published.event.id);
+      assertEquals((received[0].data as Record<string, unknown>).id, published.event.id);
       const id = events[0].executionId as string;
       const execution = await getExecution(home, id);
       assertEquals(execution.phase, "COMPLETED");
       assertEquals(execution.output, { got: 5 });
       const listened = events.find((e) => e.type === "task.completed" && e.task === "do/0/wait");
-      assertEquals(JSON.parse(listened!.dataJson as string), [{ n: 5, seen: true }]);
+      assertEquals(listened!.data, [{ n: 5, seen: true }]);
     } finally {
       await stop(run);
     }
@@ -134,8 +134,8 @@ Deno.test(
       const senderEvents = ndjson(sender.stdout);
       const emitted = senderEvents.find((e) => e.type === "event.emitted");
       assert(emitted, `no event.emitted in ${sender.stdout}`);
-      const event = JSON.parse(emitted.dataJson as string);
-      assertEquals(event.source, "urn:sender");
+      const event = emitted.data as Record<string, unknown>;
+      assertEquals(event.source, "https://example.com/sender");
       assertEquals(event.data, { n: 3 });
       const result = await run.result();
       assertExit(result, 0, "stigmer run waiter");
@@ -143,7 +143,7 @@ Deno.test(
       // Followed in a terminal, the emitted event gets a line of its own.
       const shown = await home.run(["run", "sender", "--input", "n=4"]);
       assertExit(shown, 0, "stigmer run sender");
-      assertIncludes(shown.stderr, "emitted com.example.ping from urn:sender");
+      assertIncludes(shown.stderr, "emitted com.example.ping from https://example.com/sender");
       assertEquals((await getExecution(home, id)).output, { got: 3 });
     } finally {
       await stop(run);
