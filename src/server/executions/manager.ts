@@ -42,6 +42,7 @@ import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 import { EventBus } from "./event_bus.ts";
 import { StoreJournal } from "../../executions/checkpoints.ts";
+import { AgentJournal } from "../../agents/checkpoints.ts";
 import type { Distribution, RunJob } from "../../executions/distribution.ts";
 
 type Listener = (event: ExecutionEvent) => void;
@@ -173,7 +174,14 @@ export class ExecutionManager {
   async #runAgent(
     org: string,
     executionId: string,
-    call: { agent: string; message: string; task: string; signal: AbortSignal; session?: string },
+    call: {
+      agent: string;
+      message: string;
+      task: string;
+      signal: AbortSignal;
+      session?: string;
+      journal?: AgentJournal;
+    },
   ): Promise<string> {
     const { runAgent } = await import("../../agents/loop.ts");
     const session = call.session ? this.sessions?.get(org, call.session) : undefined;
@@ -197,6 +205,7 @@ export class ExecutionManager {
       redactor: this.#redactors.get(executionId),
       emit: (event) => this.#emit(executionId, event),
       history: session?.messages,
+      journal: call.journal,
     });
     if (call.session && this.sessions) {
       const now = new Date().toISOString();
@@ -407,11 +416,11 @@ export class ExecutionManager {
     redactor: Redactor,
   ) {
     const id = execution.id;
-    const resumedAt = (task: string) =>
+    const resumedAt = (task: string, where = "") =>
       this.#emit(id, {
         type: "execution.resumed",
         task,
-        message: task ? `resumed at ${task}` : "resumed",
+        message: task ? `resumed at ${task}${where}` : "resumed",
         data: this.runner ? { runner: this.runner } : null,
       });
     if (!resumed) {
@@ -427,7 +436,6 @@ export class ExecutionManager {
       });
     } else if (target.kind !== "Workflow") {
       await this.store.updateExecution(id, { phase: "RUNNING" });
-      await resumedAt(target.metadata.name);
     } else {
       await this.store.updateExecution(id, { phase: "RUNNING" });
     }
@@ -488,12 +496,16 @@ export class ExecutionManager {
         // Every task had completed before: the run resumes at its end.
         if (journal.resumePending) await resumedAt("");
       } else {
+        // Each step and tool result is checkpointed; a resumed run goes on from them.
+        const journal = await AgentJournal.open(this.store, id, target.metadata.name, resumed);
+        if (resumed) await resumedAt(target.metadata.name, `, ${journal.where}`);
         const reply = await this.#runAgent(request.org, id, {
           agent: target.metadata.name,
           message: request.message,
           task: target.metadata.name,
           signal,
           session: request.session || undefined,
+          journal,
         });
         await this.#emit(id, {
           type: "agent.message",
