@@ -17,6 +17,7 @@ import {
   spawnCli,
   startedId,
   waitUntil,
+  workflowManifest,
   writeProject,
 } from "../executions/helpers.ts";
 import { startScriptedModel, toolResults } from "../helpers/scripted_model.ts";
@@ -73,7 +74,20 @@ function counts(log: string): Record<string, number> {
   };
 }
 
-Deno.test("An agent run interrupted between tool calls resumes without repeating a completed tool call", async () => {
+interface Case {
+  /** What `stigmer run` starts. */
+  target: string;
+  /** The project's other manifests. */
+  files: Record<string, string>;
+  /** The run's output. */
+  output: unknown;
+  /** The task execution.resumed names, and its message. */
+  resumedAt: [string, string];
+  /** The prefix of the agent's checkpoint keys. */
+  prefix: string;
+}
+
+async function interruptedRun(c: Case): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "stigmer-agent-durable-" });
   const script = `${dir}/counting-mcp-server.cjs`;
   const log = `${dir}/calls.log`;
@@ -98,11 +112,12 @@ mcpServers:
       args: ["${script}", "${log}"]
 `,
       ),
+      ...c.files,
     });
     await applyProject(home, project);
 
-    const live = spawnCli(home, ["run", "counter", "-m", "go"]);
-    await live.waitFor(/Started aex-/);
+    const live = spawnCli(home, ["run", c.target, ...(c.target === "counter" ? ["-m", "go"] : [])]);
+    await live.waitFor(/Started (aex|wex)-/);
     const id = startedId(live.stderr)!;
     // tool_a completed, tool_b in flight: the daemon dies now.
     await waitUntil("tool_b to be called", () => counts(log).tool_b === 1, 60_000);
@@ -123,7 +138,7 @@ mcpServers:
     await live.result();
     const execution = await getExecution(home, id);
     assertEquals(execution.phase, "COMPLETED", JSON.stringify(execution));
-    assertEquals(execution.output, { message: "done: tool_a result 1 | tool_b result 2" });
+    assertEquals(execution.output, c.output);
     // tool_a once; tool_b, in flight at the kill, twice.
     assertEquals(counts(log), { tool_a: 1, tool_b: 2 });
 
@@ -140,12 +155,12 @@ mcpServers:
     ).all(id) as { key: string }[];
     db.close();
     assertEquals(resumed.length, 1, JSON.stringify(resumed));
-    assertEquals(resumed[0].task, "counter");
-    assertIncludes(resumed[0].message, "resumed at counter, step 2");
+    assertEquals(resumed[0].task, c.resumedAt[0]);
+    assertIncludes(resumed[0].message, c.resumedAt[1]);
     const recorded = keys.map((k) => k.key.replace(/tool\/.*/, "tool/*"));
     assertEquals(
       recorded.filter((k) => k.includes("/step/")),
-      ["agent/counter/step/1", "agent/counter/step/2", "agent/counter/step/3"],
+      [1, 2, 3].map((n) => `${c.prefix}step/${n}`),
     );
     console.log(`checkpoints of the run: ${recorded.join(", ")}`);
 
@@ -156,4 +171,33 @@ mcpServers:
     await model.close();
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
+
+Deno.test("An agent run interrupted between tool calls resumes without repeating a completed tool call", () =>
+  interruptedRun({
+    target: "counter",
+    files: {},
+    output: { message: "done: tool_a result 1 | tool_b result 2" },
+    resumedAt: ["counter", "resumed at counter, step 2"],
+    prefix: "agent/counter/",
+  }));
+
+Deno.test("call: agent in a workflow interrupted between tool calls resumes without repeating a completed tool call", () =>
+  interruptedRun({
+    target: "asking",
+    files: {
+      "workflow.yaml": workflowManifest(
+        "asking",
+        `
+    - ask:
+        call: agent
+        with:
+          agent: counter
+          message: go
+`,
+      ),
+    },
+    output: { message: "done: tool_a result 1 | tool_b result 2" },
+    resumedAt: ["do/0/ask", "resumed at do/0/ask"],
+    prefix: "agent//do/0/ask@0/",
+  }));

@@ -456,12 +456,16 @@ export class ExecutionManager {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
           eventBus: this.bus.forOrg(request.org),
-          callAgent: (call) =>
+          callAgent: async (call) =>
             this.#runAgent(request.org, id, {
               agent: call.agent,
               message: call.message,
               task: call.task ?? call.agent,
               signal: call.signal,
+              // The task in flight on a resumed run goes on from its agent's checkpoints.
+              journal: call.journalKey
+                ? await AgentJournal.open(this.store, id, call.journalKey, resumed)
+                : undefined,
             }),
           callMcp: async (call) => {
             const { callMcpMethod } = await import("../../mcp/client.ts");
