@@ -74,6 +74,18 @@ function counts(log: string): Record<string, number> {
   };
 }
 
+/** Whether a tool result of this run is in its checkpoints (read from the daemon's store). */
+function toolRecorded(dataDir: string, id: string): boolean {
+  const db = new DatabaseSync(`${dataDir}/stigmer.db`, { readOnly: true });
+  try {
+    return db.prepare(
+      "SELECT 1 FROM execution_checkpoints WHERE execution_id = ? AND key LIKE 'agent/%/tool/%'",
+    ).get(id) !== undefined;
+  } finally {
+    db.close();
+  }
+}
+
 interface Case {
   /** What `stigmer run` starts. */
   target: string;
@@ -85,6 +97,12 @@ interface Case {
   resumedAt: [string, string];
   /** The prefix of the agent's checkpoint keys. */
   prefix: string;
+  /** The model asks for both tools in one step (tool_a's result is recorded, its step not). */
+  parallel?: boolean;
+  /** How many tool results the model saw, request by request. */
+  requests?: number[];
+  /** The steps recorded. */
+  steps?: number[];
 }
 
 async function interruptedRun(c: Case): Promise<void> {
@@ -94,6 +112,9 @@ async function interruptedRun(c: Case): Promise<void> {
   await Deno.writeTextFile(script, COUNTING_SERVER);
   const model = startScriptedModel((messages) => {
     const results = toolResults(messages);
+    if (results.length === 0 && c.parallel) {
+      return { toolCalls: [{ name: "tool_a", arguments: {} }, { name: "tool_b", arguments: {} }] };
+    }
     if (results.length === 0) return { toolCalls: [{ name: "tool_a", arguments: {} }] };
     if (results.length === 1) return { toolCalls: [{ name: "tool_b", arguments: {} }] };
     return { text: `done: ${results.join(" | ")}` };
@@ -122,6 +143,8 @@ mcpServers:
     // tool_a completed, tool_b in flight: the daemon dies now.
     await waitUntil("tool_b to be called", () => counts(log).tool_b === 1, 60_000);
     assertEquals(counts(log), { tool_a: 1, tool_b: 1 });
+    // In one step, tool_b may start before tool_a's result is recorded: wait for the record.
+    await waitUntil("tool_a's result to be recorded", () => toolRecorded(home.dataDir, id), 60_000);
     const pid = daemonPid(home);
     assert(pid, "no daemon.json");
     Deno.kill(pid, "SIGKILL");
@@ -144,7 +167,11 @@ mcpServers:
 
     // The resumed run's first model request already had tool_a's recorded result.
     const after = model.requests.map((r) => toolResults(r.messages).length);
-    assertEquals(after, [0, 1, 1, 2], "tool results the model saw, request by request");
+    assertEquals(
+      after,
+      c.requests ?? [0, 1, 1, 2],
+      "tool results the model saw, request by request",
+    );
 
     const db = new DatabaseSync(`${home.dataDir}/stigmer.db`, { readOnly: true });
     const resumed = db.prepare(
@@ -160,7 +187,7 @@ mcpServers:
     const recorded = keys.map((k) => k.key.replace(/tool\/.*/, "tool/*"));
     assertEquals(
       recorded.filter((k) => k.includes("/step/")),
-      [1, 2, 3].map((n) => `${c.prefix}step/${n}`),
+      (c.steps ?? [1, 2, 3]).map((n) => `${c.prefix}step/${n}`),
     );
     console.log(`checkpoints of the run: ${recorded.join(", ")}`);
 
@@ -200,4 +227,16 @@ Deno.test("call: agent in a workflow interrupted between tool calls resumes with
     output: { message: "done: tool_a result 1 | tool_b result 2" },
     resumedAt: ["do/0/ask", "resumed at do/0/ask"],
     prefix: "agent//do/0/ask@0/",
+  }));
+
+Deno.test("An agent step interrupted between its parallel tool calls resumes without repeating the completed one", () =>
+  interruptedRun({
+    target: "counter",
+    files: {},
+    parallel: true,
+    output: { message: "done: tool_a result 1 | tool_b result 2" },
+    resumedAt: ["counter", "resumed at counter, step 1 (1 tool results replayed)"],
+    prefix: "agent/counter/",
+    requests: [0, 1, 2],
+    steps: [1, 2],
   }));
