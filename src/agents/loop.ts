@@ -216,7 +216,12 @@ async function agentLoop(
           });
           // A failed call is a result the model reads, so it can try something else.
           const returned = outcome.ok ? outcome.text : `Error: ${outcome.text}`;
-          await request.journal?.recordTool(options.toolCallId, name, args, returned);
+          await request.journal?.recordTool(
+            options.toolCallId,
+            name,
+            redactor.value(args),
+            returned,
+          );
           return returned;
         },
       });
@@ -294,7 +299,12 @@ async function agentLoop(
               : { ...base, status: "failed", error: text, truncated, ms },
           });
           const returned = outcome.ok ? outcome.text : `Error: ${outcome.text}`;
-          await request.journal?.recordTool(options.toolCallId, sub.name, { message }, returned);
+          await request.journal?.recordTool(
+            options.toolCallId,
+            sub.name,
+            redactor.value({ message }),
+            returned,
+          );
           return returned;
         },
       });
