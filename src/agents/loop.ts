@@ -11,6 +11,7 @@ import type { McpProcessRecord } from "../mcp/process_record.ts";
 import { baseOf, languageModel, providerHint } from "./model.ts";
 import { loadAgent, resolveAgentSpec, type ResolvedAgent, type SecretLookup } from "./spec.ts";
 import { Redactor } from "../secrets/vault.ts";
+import type { AgentJournal } from "./checkpoints.ts";
 
 export { AgentNotFoundError } from "./spec.ts";
 
@@ -47,6 +48,8 @@ export interface AgentRunRequest {
   allowLocalProcesses?: boolean;
   /** Hides the secret values used; the caller applies it to what it stores too. */
   redactor?: Redactor;
+  /** Durable runs: records each step and tool result; its replay is where the loop goes on. */
+  journal?: AgentJournal;
 }
 
 export interface AgentRunResult {
@@ -212,7 +215,14 @@ async function agentLoop(
               : { ...base, status: "failed", error: text, truncated, ms },
           });
           // A failed call is a result the model reads, so it can try something else.
-          return outcome.ok ? outcome.text : `Error: ${outcome.text}`;
+          const returned = outcome.ok ? outcome.text : `Error: ${outcome.text}`;
+          await request.journal?.recordTool(
+            options.toolCallId,
+            name,
+            redactor.value(args),
+            returned,
+          );
+          return returned;
         },
       });
     }
@@ -262,6 +272,7 @@ async function agentLoop(
                 agent: sub.name,
                 message,
                 history: undefined,
+                journal: undefined,
                 task: `${task}/${sub.name}`,
                 signal: options.abortSignal
                   ? AbortSignal.any([signal, options.abortSignal])
@@ -287,7 +298,14 @@ async function agentLoop(
               ? { ...base, status: "completed", result: text, truncated, ms }
               : { ...base, status: "failed", error: text, truncated, ms },
           });
-          return outcome.ok ? outcome.text : `Error: ${outcome.text}`;
+          const returned = outcome.ok ? outcome.text : `Error: ${outcome.text}`;
+          await request.journal?.recordTool(
+            options.toolCallId,
+            sub.name,
+            redactor.value({ message }),
+            returned,
+          );
+          return returned;
         },
       });
     }
@@ -295,22 +313,35 @@ async function agentLoop(
     const instructions = notes.length > 0
       ? `${agent.instructions}\n\n## Unavailable tools\n${notes.join("\n")}`
       : agent.instructions;
+    const journal = request.journal;
     const input: ModelMessage[] = [
       ...(request.history ?? []),
       { role: "user", content: request.message },
+      ...(journal?.replay ?? []),
     ];
     let streamError: unknown;
+    let recordError: unknown;
     const result = ai.streamText({
       model,
       system: instructions,
       messages: input,
       tools,
-      stopWhen: ai.stepCountIs(maxSteps),
+      stopWhen: ai.stepCountIs(Math.max(1, maxSteps - (journal?.steps ?? 0))),
       abortSignal: signal,
       maxRetries: 1,
       onError: ({ error }) => {
         streamError ??= error;
       },
+      // Awaited before the next step starts; the AI SDK swallows a callback's error.
+      onStepFinish: journal
+        ? async (step) => {
+          try {
+            await journal.recordStep(redactor.value(step.response.messages));
+          } catch (err) {
+            recordError ??= err;
+          }
+        }
+        : undefined,
     });
     let text = "";
     let steps = 0;
@@ -334,6 +365,7 @@ async function agentLoop(
       }
     }
     if (signal.aborted) throw signal.reason;
+    if (recordError) throw recordError;
     if (streamError) throw providerError(request.llm, streamError);
     if (lastFinish === "tool-calls") {
       throw new AgentRunError(

@@ -14,6 +14,8 @@ interface Scope {
   /** Occurrence numbers from the root, e.g. "1.4" (second top-level run, fifth inside it). */
   readonly occurrence: string;
   readonly counters: Map<string, number>;
+  /** The journal key of the task this scope is the run of. */
+  readonly key?: string;
 }
 
 const scopes = new AsyncLocalStorage<Scope>();
@@ -28,13 +30,19 @@ export class JournalKeys {
     const n = parent.counters.get(pointer) ?? 0;
     parent.counters.set(pointer, n + 1);
     const occurrence = parent.occurrence ? `${parent.occurrence}.${n}` : String(n);
-    return { key: `${pointer}@${occurrence}`, scope: { occurrence, counters: new Map() } };
+    const key = `${pointer}@${occurrence}`;
+    return { key, scope: { occurrence, counters: new Map(), key } };
   }
 
   /** Runs `body` (a task's own run) with `scope` as the enclosing scope of its nested tasks. */
   within<T>(scope: Scope, body: () => Promise<T>): Promise<T> {
     return scopes.run(scope, body);
   }
+}
+
+/** The journal key of the task running now (for what it records itself, e.g. an agent's steps). */
+export function currentJournalKey(): string | undefined {
+  return scopes.getStore()?.key;
 }
 
 /** What to record for a task whose run returned `result`. */

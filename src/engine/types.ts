@@ -57,6 +57,8 @@ export interface AgentCallRequest {
   signal: AbortSignal;
   /** The calling task's path: the agent's events carry it. */
   task?: string;
+  /** Durable runs: the calling task's journal key (the same on a resumed run). */
+  journalKey?: string;
 }
 
 /** `call: mcp`'s transport, as the DSL writes it. */

@@ -3,6 +3,13 @@
 import { WorkflowError, workflowError } from "../errors.ts";
 import { evaluate, type Template } from "../expressions.ts";
 import { raceAbort } from "../signals.ts";
+import { currentJournalKey } from "../journal.ts";
+
+/** The journal key, only in a durable run (a run without a journal has none). */
+function journalKeyOf(): { journalKey?: string } {
+  const key = currentJournalKey();
+  return key === undefined ? {} : { journalKey: key };
+}
 import type { TaskKind } from "../task.ts";
 
 export const agentTask: TaskKind<Template> = {
@@ -51,6 +58,7 @@ export const agentTask: TaskKind<Template> = {
           input: call.input,
           signal,
           task: call.task.path,
+          ...journalKeyOf(),
         }),
         signal,
       );

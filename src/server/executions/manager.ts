@@ -45,6 +45,7 @@ import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 import { EventBus } from "./event_bus.ts";
 import { StoreJournal } from "../../executions/checkpoints.ts";
+import { AgentJournal } from "../../agents/checkpoints.ts";
 import type { Distribution, RunJob } from "../../executions/distribution.ts";
 
 type Listener = (event: ExecutionEvent) => void;
@@ -176,7 +177,14 @@ export class ExecutionManager {
   async #runAgent(
     org: string,
     executionId: string,
-    call: { agent: string; message: string; task: string; signal: AbortSignal; session?: string },
+    call: {
+      agent: string;
+      message: string;
+      task: string;
+      signal: AbortSignal;
+      session?: string;
+      journal?: AgentJournal;
+    },
   ): Promise<string> {
     const { runAgent } = await import("../../agents/loop.ts");
     const session = call.session ? this.sessions?.get(org, call.session) : undefined;
@@ -200,6 +208,7 @@ export class ExecutionManager {
       redactor: this.#redactors.get(executionId),
       emit: (event) => this.#emit(executionId, event),
       history: session?.messages,
+      journal: call.journal,
     });
     if (call.session && this.sessions) {
       const now = new Date().toISOString();
@@ -410,11 +419,11 @@ export class ExecutionManager {
     redactor: Redactor,
   ) {
     const id = execution.id;
-    const resumedAt = (task: string) =>
+    const resumedAt = (task: string, where = "") =>
       this.#emit(id, {
         type: "execution.resumed",
         task,
-        message: task ? `resumed at ${task}` : "resumed",
+        message: task ? `resumed at ${task}${where}` : "resumed",
         data: this.runner ? { runner: this.runner } : null,
       });
     if (!resumed) {
@@ -430,7 +439,6 @@ export class ExecutionManager {
       });
     } else if (target.kind !== "Workflow") {
       await this.store.updateExecution(id, { phase: "RUNNING" });
-      await resumedAt(target.metadata.name);
     } else {
       await this.store.updateExecution(id, { phase: "RUNNING" });
     }
@@ -461,12 +469,16 @@ export class ExecutionManager {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
           eventBus: this.bus.forOrg(request.org),
-          callAgent: (call) =>
+          callAgent: async (call) =>
             this.#runAgent(request.org, id, {
               agent: call.agent,
               message: call.message,
               task: call.task ?? call.agent,
               signal: call.signal,
+              // The task in flight on a resumed run goes on from its agent's checkpoints.
+              journal: call.journalKey
+                ? await AgentJournal.open(this.store, id, call.journalKey, resumed)
+                : undefined,
             }),
           callMcp: async (call) => {
             const { callMcpMethod } = await import("../../mcp/client.ts");
@@ -501,12 +513,16 @@ export class ExecutionManager {
         // Every task had completed before: the run resumes at its end.
         if (journal.resumePending) await resumedAt("");
       } else {
+        // Each step and tool result is checkpointed; a resumed run goes on from them.
+        const journal = await AgentJournal.open(this.store, id, target.metadata.name, resumed);
+        if (resumed) await resumedAt(target.metadata.name, `, ${journal.where}`);
         const reply = await this.#runAgent(request.org, id, {
           agent: target.metadata.name,
           message: request.message,
           task: target.metadata.name,
           signal,
           session: request.session || undefined,
+          journal,
         });
         await this.#emit(id, {
           type: "agent.message",
