@@ -4,6 +4,44 @@
 import type { EngineJournal, JournalEntry } from "../engine/mod.ts";
 import type { ResourceStore } from "../store/store.ts";
 
+/** Encrypts checkpoints that may hold secret values, and opens them on resume. */
+export interface CheckpointSealer {
+  seal(key: string, entry: JournalEntry): Promise<unknown>;
+  open(key: string, stored: unknown): Promise<JournalEntry>;
+}
+
+interface Sealed {
+  sealed: { iv: string; data: string };
+}
+
+const isSealed = (v: unknown): v is Sealed =>
+  typeof v === "object" && v !== null && "sealed" in v &&
+  typeof (v as Sealed).sealed?.iv === "string";
+
+/**
+ * A sealer on the secret source's key (SPEC §11): a checkpoint recorded while `active()`
+ * (the run has secret values) is stored encrypted, bound to the execution and task key.
+ */
+export function sealerFor(
+  source: {
+    seal?(context: string, text: string): Promise<{ iv: string; data: string }>;
+    open?(context: string, sealed: { iv: string; data: string }): Promise<string>;
+  } | undefined,
+  executionId: string,
+  active: () => boolean,
+): CheckpointSealer | undefined {
+  if (!source?.seal || !source.open) return undefined;
+  const context = (key: string) => `checkpoint/${executionId}/${key}`;
+  return {
+    seal: async (key, entry) =>
+      active() ? { sealed: await source.seal!(context(key), JSON.stringify(entry)) } : entry,
+    open: async (key, stored) =>
+      isSealed(stored)
+        ? JSON.parse(await source.open!(context(key), stored.sealed))
+        : stored as JournalEntry,
+  };
+}
+
 export class StoreJournal implements EngineJournal {
   readonly #recorded: Map<string, JournalEntry>;
   #onResume: ((task: string) => Promise<void>) | undefined;
@@ -13,14 +51,15 @@ export class StoreJournal implements EngineJournal {
     private readonly executionId: string,
     recorded: Map<string, JournalEntry>,
     onResume: ((task: string) => Promise<void>) | undefined,
+    private readonly sealer?: CheckpointSealer,
   ) {
     this.#recorded = recorded;
     this.#onResume = onResume;
   }
 
   /** A journal for a run that starts now: nothing to replay. */
-  static fresh(store: ResourceStore, executionId: string): StoreJournal {
-    return new StoreJournal(store, executionId, new Map(), undefined);
+  static fresh(store: ResourceStore, executionId: string, sealer?: CheckpointSealer): StoreJournal {
+    return new StoreJournal(store, executionId, new Map(), undefined, sealer);
   }
 
   /**
@@ -31,12 +70,16 @@ export class StoreJournal implements EngineJournal {
     store: ResourceStore,
     executionId: string,
     onResume: (task: string) => Promise<void>,
+    sealer?: CheckpointSealer,
   ): Promise<StoreJournal> {
     const recorded = new Map<string, JournalEntry>();
     for (const { key, entry } of await store.listCheckpoints(executionId)) {
-      recorded.set(key, entry as JournalEntry);
+      if (isSealed(entry) && !sealer) {
+        throw new Error(`checkpoint ${key} of ${executionId} is encrypted and no key is available`);
+      }
+      recorded.set(key, sealer ? await sealer.open(key, entry) : entry as JournalEntry);
     }
-    return new StoreJournal(store, executionId, recorded, onResume);
+    return new StoreJournal(store, executionId, recorded, onResume, sealer);
   }
 
   /** How many outcomes were recorded before this process took the run. */
@@ -58,7 +101,8 @@ export class StoreJournal implements EngineJournal {
     return undefined;
   }
 
-  record(key: string, entry: JournalEntry): Promise<void> {
-    return this.store.putCheckpoint(this.executionId, { key, entry });
+  async record(key: string, entry: JournalEntry): Promise<void> {
+    const stored = this.sealer ? await this.sealer.seal(key, entry) : entry;
+    await this.store.putCheckpoint(this.executionId, { key, entry: stored });
   }
 }

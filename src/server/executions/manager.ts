@@ -37,11 +37,14 @@ export interface AgentParts {
 export interface SecretSource {
   get(org: string, name: string): Promise<string>;
   all(org: string): Promise<Record<string, string>>;
+  /** Encrypts what holds secret values before it is stored (a run's checkpoints). */
+  seal?(context: string, text: string): Promise<{ iv: string; data: string }>;
+  open?(context: string, sealed: { iv: string; data: string }): Promise<string>;
 }
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 import { EventBus } from "./event_bus.ts";
-import { StoreJournal } from "../../executions/checkpoints.ts";
+import { sealerFor, StoreJournal } from "../../executions/checkpoints.ts";
 import type { Distribution, RunJob } from "../../executions/distribution.ts";
 
 type Listener = (event: ExecutionEvent) => void;
@@ -441,9 +444,11 @@ export class ExecutionManager {
           request.org,
           (values) => redactor.add(values),
         );
+        // A run that sees secrets keeps its checkpoints encrypted: task outputs may hold values.
+        const sealer = sealerFor(this.secrets, id, () => redactor.active);
         const journal = resumed
-          ? await StoreJournal.resume(this.store, id, resumedAt)
-          : StoreJournal.fresh(this.store, id);
+          ? await StoreJournal.resume(this.store, id, resumedAt, sealer)
+          : StoreJournal.fresh(this.store, id, sealer);
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
