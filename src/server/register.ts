@@ -8,6 +8,8 @@ import { ExecutionServiceDefinition } from "../rpc/gen/stigmer/v1/execution.ts";
 import { EventServiceDefinition } from "../rpc/gen/stigmer/v1/event.ts";
 import { SecretServiceDefinition } from "../rpc/gen/stigmer/v1/secret.ts";
 import { secretHandlers } from "./services/secret.ts";
+import { SessionServiceDefinition } from "../rpc/gen/stigmer/v1/session.ts";
+import { sessionHandlers } from "./services/session.ts";
 import type { SecretVault } from "../secrets/vault.ts";
 import { addService, type Principal, type ServerHooks } from "./grpc_adapter.ts";
 import { healthHandlers } from "./services/health.ts";
@@ -94,6 +96,9 @@ export function registerServices(
   addService(server, EventServiceDefinition, eventHandlers(bus), hooks);
   if (parts.secretVault) {
     addService(server, SecretServiceDefinition, secretHandlers(parts.secretVault), hooks);
+  }
+  if (parts.agents?.sessions) {
+    addService(server, SessionServiceDefinition, sessionHandlers(parts.agents.sessions), hooks);
   }
   return { executions, bus, scheduler };
 }

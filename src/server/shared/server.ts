@@ -9,6 +9,7 @@ import { ActivityTracker, type Runtime } from "../runtime.ts";
 import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../listen.ts";
 import { registerServices } from "../register.ts";
 import { SecretVault } from "../../secrets/vault.ts";
+import { SessionStore } from "../../agents/sessions.ts";
 import { ensurePrivateDir } from "../../secure_fs.ts";
 import { tokenAuthenticator } from "../tokens.ts";
 import type { LlmSettings } from "../../model/llm.ts";
@@ -104,7 +105,11 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     health,
     log,
     llm: options.llm,
-    agents: { allowLocalProcesses: options.allowLocalProcesses === true, secrets: secretVault },
+    agents: {
+      allowLocalProcesses: options.allowLocalProcesses === true,
+      secrets: secretVault,
+      sessions: new SessionStore(options.dataDir),
+    },
     secretVault,
     authenticate,
     localProcesses: options.allowLocalProcesses ? { allowed: true } : {
