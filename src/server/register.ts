@@ -7,10 +7,9 @@ import { ResourceServiceDefinition } from "../rpc/gen/stigmer/v1/resource.ts";
 import { ExecutionServiceDefinition } from "../rpc/gen/stigmer/v1/execution.ts";
 import { EventServiceDefinition } from "../rpc/gen/stigmer/v1/event.ts";
 import { SecretServiceDefinition } from "../rpc/gen/stigmer/v1/secret.ts";
-import { secretHandlers } from "./services/secret.ts";
+import { secretHandlers, type SecretKeeper } from "./services/secret.ts";
 import { SessionServiceDefinition } from "../rpc/gen/stigmer/v1/session.ts";
 import { sessionHandlers } from "./services/session.ts";
-import type { SecretVault } from "../secrets/vault.ts";
 import { addService, type Principal, type ServerHooks } from "./grpc_adapter.ts";
 import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";
@@ -34,7 +33,7 @@ export interface ServiceParts {
   /** MCP process record, secrets, sessions, whether stdio MCP servers may start. */
   agents?: AgentParts;
   /** The vault behind SecretService (SPEC §11); without it the service is not offered. */
-  secretVault?: SecretVault;
+  secretVault?: SecretKeeper;
   /** Start scheduled workflows (the local daemon; a shared server does not). */
   schedules?: boolean;
   authenticate(authorization: string | undefined, method: string): Principal;

@@ -71,6 +71,18 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (execution_id, key)
   ) WITHOUT ROWID;
   `,
+  // 3: secrets of a shared server (SPEC §11), each value encrypted by the server.
+  `
+  CREATE TABLE secrets (
+    org        TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    iv         TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (org, name)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the schema up to date. Safe when several processes open the file at once. */

@@ -1,5 +1,5 @@
 // Secrets on a shared server (SPEC §11): `stigmer login`, then `secret set|list|delete`
-// through SecretService into the server's data dir, encrypted under its key file
+// through SecretService into the server's store, encrypted under its key file
 // (0600). Organization B's token can neither list nor use A's secrets; a workflow
 // run on the server gets the value through `$secrets`, and the value is found
 // nowhere in clear: not in any output, the server's log or its data dir files.
@@ -8,6 +8,7 @@ import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { assertExit, assertNoStackTrace } from "../cli/helpers.ts";
 import { denoCacheDir } from "../../src/config/environment.ts";
 import { ndjson, workflowManifest } from "../executions/helpers.ts";
+import { SqliteStore } from "../../src/store/sqlite_store.ts";
 import { makeTestCerts } from "./tls_certs.ts";
 import { createToken, startServer } from "./server_process.ts";
 
@@ -72,10 +73,20 @@ Deno.test("shared server: secrets per organization, encrypted, used by $secrets,
     const again = await cli(homeA, ["secret", "set", "api_token", "--from-stdin"], VALUE);
     assertExit(again, 0, "secret set again");
     assertMatch(again.stderr, /secret api_token updated/);
-    // Kept by the server, not in the CLI's home: encrypted under a key file (0600).
+    // Kept in the server's store, not in the CLI's home: encrypted under a key file (0600).
     assertEquals((await Deno.stat(`${dataDir}/secrets.key`)).mode! & 0o777, 0o600);
-    assertEquals((await Deno.stat(`${dataDir}/secrets`)).mode! & 0o777, 0o600);
-    assert(!(await Deno.stat(`${homeA.home}/data/secrets`).then(() => true, () => false)));
+    const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+    assert(!await exists(`${dataDir}/secrets`), "a vault file beside the store");
+    assert(!await exists(`${homeA.home}/data/secrets`), "the secret went to the CLI's home");
+    const store = SqliteStore.open(`${dataDir}/stigmer.db`);
+    try {
+      const sealed = await store.getSecret("acme", "api_token");
+      assert(sealed && sealed.data.length > 0, "no row in the store");
+      assert(!sealed.data.includes(VALUE) && !atob(sealed.data).includes(VALUE));
+      assertEquals(await store.listSecrets("globex"), []);
+    } finally {
+      await store.close();
+    }
 
     const list = await cli(homeA, ["secret", "list", "--json"]);
     assertExit(list, 0, "secret list");

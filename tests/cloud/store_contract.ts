@@ -244,6 +244,18 @@ export async function runContract(store: ResourceStore): Promise<unknown[]> {
       data: null,
     })
   );
+  // Secrets (SPEC §11): sealed values per organization; names and dates listed.
+  await step(() => store.putSecret("acme", "b-key", { iv: "aXY=", data: "c2VhbGVk" }));
+  await step(() => store.putSecret("acme", "a-key", { iv: "aXY=", data: "b25l" }));
+  await step(() => store.putSecret("acme", "a-key", { iv: "aXYy", data: "dHdv" }));
+  await step(() => store.getSecret("acme", "a-key"));
+  await step(() => store.getSecret("globex", "a-key"));
+  await step(() => store.listSecrets("acme"));
+  await step(() => store.listSecrets("globex"));
+  await step(() => store.deleteSecret("globex", "a-key"));
+  await step(() => store.deleteSecret("acme", "a-key"));
+  await step(() => store.deleteSecret("acme", "a-key"));
+  await step(() => store.listSecrets("acme"));
   await step(() => store.markUnfinishedInterrupted());
   await step(() => store.getExecution("acme", ids[0]));
   await step(() => store.listEvents(ids[3]));

@@ -4,7 +4,7 @@
 import type { SecretServiceDefinition } from "../../rpc/gen/stigmer/v1/secret.ts";
 import type { Handlers } from "../grpc_adapter.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
-import { SECRET_NAME, type SecretVault } from "../../secrets/vault.ts";
+import { SECRET_NAME } from "../../secrets/vault.ts";
 import { requireOrg } from "./org_access.ts";
 
 function checkName(name: string): string {
@@ -17,7 +17,18 @@ function checkName(name: string): string {
   return name;
 }
 
-export function secretHandlers(vault: SecretVault): Handlers<typeof SecretServiceDefinition> {
+/** Where SecretService keeps values: the shared server's store, encrypted (store_vault.ts). */
+export interface SecretKeeper {
+  set(org: string, name: string, value: string): Promise<"created" | "updated">;
+  list(
+    org: string,
+  ):
+    | Promise<{ name: string; createdAt: string; updatedAt: string }[]>
+    | { name: string; createdAt: string; updatedAt: string }[];
+  delete(org: string, name: string): Promise<boolean> | boolean;
+}
+
+export function secretHandlers(vault: SecretKeeper): Handlers<typeof SecretServiceDefinition> {
   return {
     setSecret: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
@@ -27,13 +38,13 @@ export function secretHandlers(vault: SecretVault): Handlers<typeof SecretServic
       }
       return { outcome: await vault.set(org, name, request.value) };
     },
-    listSecrets: (request, ctx) => ({
-      secrets: vault.list(requireOrg(ctx.principal, request.org)),
+    listSecrets: async (request, ctx) => ({
+      secrets: await vault.list(requireOrg(ctx.principal, request.org)),
     }),
-    deleteSecret: (request, ctx) => {
+    deleteSecret: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
       const name = checkName(request.name);
-      if (!vault.delete(org, name)) {
+      if (!await vault.delete(org, name)) {
         throw new GrpcError(
           Status.NOT_FOUND,
           `secret ${name} not found in organization ${org}; see the names with: stigmer secret list`,

@@ -8,7 +8,7 @@ import { StigmerError } from "../../errors.ts";
 import { ActivityTracker, type Runtime } from "../runtime.ts";
 import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../listen.ts";
 import { registerServices } from "../register.ts";
-import { SecretVault } from "../../secrets/vault.ts";
+import { StoreSecretVault } from "../../secrets/store_vault.ts";
 import { SessionStore } from "../../agents/sessions.ts";
 import { ensurePrivateDir } from "../../secure_fs.ts";
 import { tokenAuthenticator } from "../tokens.ts";
@@ -96,9 +96,9 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     requestShutdown: () => {}, // a shared server is stopped by its supervisor, not over the API
   };
   const health = { serving: false };
-  // Secrets per organization, encrypted under a key file (0600) in the data dir (SPEC §11).
+  // Secrets per organization in the store, encrypted under a key file (0600) in the data dir (SPEC §11).
   ensurePrivateDir(options.dataDir);
-  const secretVault = new SecretVault(options.dataDir);
+  const secretVault = new StoreSecretVault(store, options.dataDir);
   const { executions } = registerServices(server, {
     runtime,
     store,
