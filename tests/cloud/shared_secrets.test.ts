@@ -10,7 +10,13 @@ import { denoCacheDir } from "../../src/config/environment.ts";
 import { ndjson, workflowManifest } from "../executions/helpers.ts";
 import { SqliteStore } from "../../src/store/sqlite_store.ts";
 import { makeTestCerts } from "./tls_certs.ts";
-import { createToken, startServer } from "./server_process.ts";
+import { createToken, type ServerProcess, startServer } from "./server_process.ts";
+import { startPgCluster } from "./pg_cluster.ts";
+import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
+import { SecretServiceDefinition } from "../../src/rpc/gen/stigmer/v1/secret.ts";
+import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
+import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
+import { GrpcError, Status } from "../../src/rpc/status.ts";
 
 const VALUE = `sk-shared-${crypto.randomUUID()}`;
 
@@ -161,5 +167,89 @@ Deno.test("shared server: secrets per organization, encrypted, used by $secrets,
     await process.stop();
     for (const home of [server, homeA, homeB]) await home.cleanup();
     await Deno.remove(certs.dir, { recursive: true });
+  }
+});
+
+Deno.test("shared servers on one PostgreSQL database: a secret set through one is used by a run on the other", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "stigmer-shared-secrets-pg-" });
+  const cluster = await startPgCluster();
+  const servers: ServerProcess[] = [];
+  const channels: Channel[] = [];
+  try {
+    const url = await cluster.createDatabase("shared_secrets");
+    const tokensFile = `${tmp}/tokens.yaml`;
+    const tokenA = await createToken(tmp, tokensFile, "ci-acme", ["acme"]);
+    const tokenB = await createToken(tmp, tokensFile, "ci-globex", ["globex"]);
+    // One data dir, so one key file, as servers behind one database must share.
+    servers.push(
+      ...await Promise.all([0, 1].map(() => startServer({ home: tmp, tokensFile, database: url }))),
+    );
+    const endpoint = (i: number) => `http://127.0.0.1:${servers[i].port}`;
+    const one = new Channel({ endpoint: endpoint(0), token: tokenA });
+    const two = new Channel({ endpoint: endpoint(1), token: tokenA });
+    const other = new Channel({ endpoint: endpoint(1), token: tokenB });
+    channels.push(one, two, other);
+
+    const set = await makeClient(one, SecretServiceDefinition).setSecret({
+      org: "acme",
+      name: "api_token",
+      value: VALUE,
+    });
+    assertEquals(set.outcome, "created");
+    assertEquals(
+      (await makeClient(two, SecretServiceDefinition).listSecrets({ org: "acme" })).secrets
+        .map((s) => s.name),
+      ["api_token"],
+    );
+    // B's token: its own organization is empty, A's is refused.
+    const secretsB = makeClient(other, SecretServiceDefinition);
+    assertEquals((await secretsB.listSecrets({ org: "globex" })).secrets, []);
+    const refused = await secretsB.listSecrets({ org: "acme" }).then(() => undefined, (e) => e);
+    assert(refused instanceof GrpcError && refused.code === Status.PERMISSION_DENIED, refused);
+
+    await makeClient(one, ResourceServiceDefinition).apply({
+      org: "acme",
+      resources: [{
+        kind: "Workflow",
+        name: "usesecret",
+        specJson: JSON.stringify({
+          document: { dsl: "1.0.0", namespace: "tests", name: "usesecret", version: "0.1.0" },
+          do: [{ use: { set: { length: "${ $secrets.api_token | length }" } } }],
+        }),
+      }],
+    });
+    const executions = makeClient(two, ExecutionServiceDefinition);
+    const { id } = await executions.start({
+      org: "acme",
+      target: "usesecret",
+      targetKind: "",
+      inputJson: "{}",
+      message: "",
+      session: "",
+    });
+    let execution = await executions.get({ org: "acme", id });
+    while (execution.phase === "RUNNING" || execution.phase === "PENDING") {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      execution = await executions.get({ org: "acme", id });
+    }
+    assertEquals(execution.phase, "COMPLETED", JSON.stringify(execution));
+    assertEquals(JSON.parse(execution.outputJson), { length: VALUE.length });
+
+    const dump = new TextDecoder().decode(
+      (await new Deno.Command("pg_dump", { args: ["--dbname", url], stdout: "piped" }).output())
+        .stdout,
+    );
+    assert(dump.includes("api_token"), "pg_dump shows no secrets table row");
+    assert(!dump.includes(VALUE), "the database holds the secret in clear");
+    for (const server of servers) assert(!server.log().includes(VALUE), server.log());
+    assertEquals(await filesContaining(tmp, VALUE), []);
+  } catch (err) {
+    for (const [i, server] of servers.entries()) console.error(`--- server ${i}\n${server.log()}`);
+    throw err;
+  } finally {
+    for (const ch of channels) ch.close();
+    for (const server of servers) await server.stop();
+    await cluster.destroy();
+    await Deno.remove(tmp, { recursive: true });
   }
 });
