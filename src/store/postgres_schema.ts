@@ -88,6 +88,16 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (org, name)
   );
   `,
+  // 4: agent sessions of a shared server (SPEC §10), one JSON document each.
+  `
+  CREATE TABLE sessions (
+    org        TEXT COLLATE "C" NOT NULL,
+    name       TEXT COLLATE "C" NOT NULL,
+    session    TEXT NOT NULL CHECK (session::jsonb IS NOT NULL),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (org, name)
+  );
+  `,
 ];
 
 /**

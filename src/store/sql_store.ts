@@ -17,6 +17,7 @@ import type {
   ResourceStore,
   SealedValue,
   SecretEntry,
+  StoredSession,
 } from "./store.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
@@ -261,6 +262,51 @@ export class SqlStore implements ResourceStore {
     return this.#db.write(function* () {
       const gone = yield* rows<{ name: string }>(
         "DELETE FROM secrets WHERE org = ? AND name = ? RETURNING name",
+        org,
+        name,
+      );
+      return gone.length > 0;
+    }, org);
+  }
+
+  putSession(org: string, name: string, session: StoredSession): Promise<void> {
+    return this.#db.write(function* () {
+      yield* rows(
+        `INSERT INTO sessions (org, name, session, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (org, name) DO UPDATE SET session = excluded.session,
+           updated_at = excluded.updated_at`,
+        org,
+        name,
+        JSON.stringify(session),
+        session.updatedAt,
+      );
+    }, org);
+  }
+
+  getSession(org: string, name: string): Promise<StoredSession | undefined> {
+    return this.#db.read(function* () {
+      const found = yield* row<{ session: string }>(
+        "SELECT session FROM sessions WHERE org = ? AND name = ?",
+        org,
+        name,
+      );
+      return found ? JSON.parse(found.session) as StoredSession : undefined;
+    }, true);
+  }
+
+  listSessions(org: string): Promise<StoredSession[]> {
+    return this.#db.read(function* () {
+      return (yield* rows<{ session: string }>(
+        "SELECT session FROM sessions WHERE org = ? ORDER BY updated_at DESC, name",
+        org,
+      )).map((r) => JSON.parse(r.session) as StoredSession);
+    }, true);
+  }
+
+  deleteSession(org: string, name: string): Promise<boolean> {
+    return this.#db.write(function* () {
+      const gone = yield* rows<{ name: string }>(
+        "DELETE FROM sessions WHERE org = ? AND name = ? RETURNING name",
         org,
         name,
       );

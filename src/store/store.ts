@@ -94,6 +94,11 @@ export interface ResourceStore {
   /** Names and dates only. */
   listSecrets(org: string): Promise<SecretEntry[]>;
   deleteSecret(org: string, name: string): Promise<boolean>;
+  /** Agent sessions (SPEC §10): one JSON document per organization and name. */
+  putSession(org: string, name: string, session: StoredSession): Promise<void>;
+  getSession(org: string, name: string): Promise<StoredSession | undefined>;
+  listSessions(org: string): Promise<StoredSession[]>;
+  deleteSession(org: string, name: string): Promise<boolean>;
   /** Records (or replaces) one task's outcome of a durable run. */
   putCheckpoint(executionId: string, checkpoint: Checkpoint): Promise<void>;
   listCheckpoints(executionId: string): Promise<Checkpoint[]>;
@@ -125,4 +130,15 @@ export interface SecretEntry {
   name: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A session as the store keeps it (see src/agents/sessions.ts for its fields). */
+export interface StoredSession {
+  name: string;
+  agent: string;
+  createdAt: string;
+  updatedAt: string;
+  executions: string[];
+  // deno-lint-ignore no-explicit-any
+  messages: any[];
 }

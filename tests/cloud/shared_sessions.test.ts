@@ -11,6 +11,7 @@ import { startScriptedModel } from "../helpers/scripted_model.ts";
 import { agentManifest } from "../agents/helpers.ts";
 import { makeTestCerts } from "./tls_certs.ts";
 import { createToken, startServer } from "./server_process.ts";
+import { SqliteStore } from "../../src/store/sqlite_store.ts";
 
 Deno.test("shared server: a session continues across runs; sessions list, get, delete per organization", async () => {
   const model = startScriptedModel((messages) => {
@@ -82,6 +83,14 @@ Deno.test("shared server: a session continues across runs; sessions list, get, d
     assertMatch(get.stdout, /agent: 2 message\(s\) so far; your name: Ada/);
     const json = await cli(homeA, ["sessions", "get", "chat", "--json"]);
     assertEquals(JSON.parse(json.stdout).executions.length, 2);
+    // Kept in the server's store (shared by every server on one database), per organization.
+    const store = SqliteStore.open(`${server.home}/server-data/stigmer.db`);
+    try {
+      assertEquals((await store.getSession("acme", "chat"))?.messages.length, 4);
+      assertEquals(await store.listSessions("globex"), []);
+    } finally {
+      await store.close();
+    }
 
     // Organization B: none of A's sessions, and its own "chat" is a new conversation.
     const listB = await cli(homeB, ["sessions", "list", "--json"]);

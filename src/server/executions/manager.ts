@@ -19,14 +19,14 @@ import { currentLlm, type LlmSource } from "../../model/llm.ts";
 import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { Redactor } from "../../secrets/vault.ts";
 import { workflowSecrets } from "../../engine/secrets.ts";
-import { sessionNameProblem, type SessionStore } from "../../agents/sessions.ts";
+import { type SessionKeeper, sessionNameProblem } from "../../agents/sessions.ts";
 
 /** What agent runs use besides the store and the LLM. */
 export interface AgentParts {
   /** Where the stdio MCP servers this process starts are recorded (local daemon). */
   mcpRecord?: McpProcessRecord;
   secrets?: SecretSource;
-  sessions?: SessionStore;
+  sessions?: SessionKeeper;
   /** False on a shared server not started with --allow-local-processes (SPEC §13). */
   allowLocalProcesses?: boolean;
   /** One tool call's limit (default DEFAULT_TOOL_TIMEOUT_MS in src/agents/loop.ts). */
@@ -157,7 +157,7 @@ export class ExecutionManager {
     return this.agents.secrets;
   }
 
-  get sessions(): SessionStore | undefined {
+  get sessions(): SessionKeeper | undefined {
     return this.agents.sessions;
   }
 
@@ -179,7 +179,7 @@ export class ExecutionManager {
     call: { agent: string; message: string; task: string; signal: AbortSignal; session?: string },
   ): Promise<string> {
     const { runAgent } = await import("../../agents/loop.ts");
-    const session = call.session ? this.sessions?.get(org, call.session) : undefined;
+    const session = call.session ? await this.sessions?.get(org, call.session) : undefined;
     if (session && session.agent !== call.agent) {
       throw new Error(
         `session ${call.session} is a conversation with agent ${session.agent}, not ${call.agent}; use another session name`,
@@ -203,7 +203,7 @@ export class ExecutionManager {
     });
     if (call.session && this.sessions) {
       const now = new Date().toISOString();
-      this.sessions.save(org, {
+      await this.sessions.save(org, {
         name: call.session,
         agent: call.agent,
         createdAt: session?.createdAt ?? now,

@@ -3,7 +3,7 @@
 import type { SessionServiceDefinition } from "../../rpc/gen/stigmer/v1/session.ts";
 import type { Handlers } from "../grpc_adapter.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
-import { sessionNameProblem, type SessionStore } from "../../agents/sessions.ts";
+import { type SessionKeeper, sessionNameProblem } from "../../agents/sessions.ts";
 import { requireOrg } from "./org_access.ts";
 
 function checkName(name: string): string {
@@ -19,21 +19,21 @@ const notFound = (name: string, org: string) =>
   );
 
 export function sessionHandlers(
-  sessions: SessionStore,
+  sessions: SessionKeeper,
 ): Handlers<typeof SessionServiceDefinition> {
   return {
-    listSessions: (request, ctx) => ({
-      sessions: sessions.list(requireOrg(ctx.principal, request.org)),
+    listSessions: async (request, ctx) => ({
+      sessions: await sessions.list(requireOrg(ctx.principal, request.org)),
     }),
-    getSession: (request, ctx) => {
+    getSession: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
-      const session = sessions.get(org, checkName(request.name));
+      const session = await sessions.get(org, checkName(request.name));
       if (!session) throw notFound(request.name, org);
       return { sessionJson: JSON.stringify(session) };
     },
-    deleteSession: (request, ctx) => {
+    deleteSession: async (request, ctx) => {
       const org = requireOrg(ctx.principal, request.org);
-      if (!sessions.delete(org, checkName(request.name))) throw notFound(request.name, org);
+      if (!await sessions.delete(org, checkName(request.name))) throw notFound(request.name, org);
       return {};
     },
   };

@@ -9,7 +9,7 @@ import { ActivityTracker, type Runtime } from "../runtime.ts";
 import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../listen.ts";
 import { registerServices } from "../register.ts";
 import { StoreSecretVault } from "../../secrets/store_vault.ts";
-import { SessionStore } from "../../agents/sessions.ts";
+import { StoreSessions } from "../../agents/store_sessions.ts";
 import { ensurePrivateDir } from "../../secure_fs.ts";
 import { tokenAuthenticator } from "../tokens.ts";
 import type { LlmSettings } from "../../model/llm.ts";
@@ -108,7 +108,7 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     agents: {
       allowLocalProcesses: options.allowLocalProcesses === true,
       secrets: secretVault,
-      sessions: new SessionStore(options.dataDir),
+      sessions: new StoreSessions(store),
     },
     secretVault,
     authenticate,
