@@ -24,6 +24,14 @@ export interface SessionInfo {
   updatedAt: string;
 }
 
+/** Where a backend keeps sessions: the local data dir (SessionStore) or a shared server's store. */
+export interface SessionKeeper {
+  get(org: string, name: string): Session | undefined | Promise<Session | undefined>;
+  save(org: string, session: Session): void | Promise<void>;
+  list(org: string): SessionInfo[] | Promise<SessionInfo[]>;
+  delete(org: string, name: string): boolean | Promise<boolean>;
+}
+
 export function sessionNameProblem(name: string): string | undefined {
   return SESSION_NAME.test(name)
     ? undefined

@@ -4,22 +4,42 @@
 import type { EngineJournal, JournalEntry } from "../engine/mod.ts";
 import type { ResourceStore } from "../store/store.ts";
 
-/** Encrypts checkpoints at rest: task outputs may hold secret values (SPEC §11). */
-export interface Sealer {
-  seal(text: string, context: string): Promise<string>;
-  unseal(sealed: string, context: string): Promise<string>;
-  /** Whether this run holds secret values now (only then are its checkpoints sealed). */
-  active(): boolean;
+/** Encrypts checkpoints that may hold secret values, and opens them on resume. */
+export interface CheckpointSealer {
+  seal(key: string, entry: JournalEntry): Promise<unknown>;
+  open(key: string, stored: unknown): Promise<JournalEntry>;
 }
 
-interface SealedEntry {
-  sealed: string;
+interface Sealed {
+  sealed: { iv: string; data: string };
 }
 
-function isSealed(entry: unknown): entry is SealedEntry {
-  return typeof entry === "object" && entry !== null && typeof (entry as SealedEntry).sealed ===
-      "string" &&
-    Object.keys(entry).length === 1;
+const isSealed = (v: unknown): v is Sealed =>
+  typeof v === "object" && v !== null && "sealed" in v &&
+  typeof (v as Sealed).sealed?.iv === "string";
+
+/**
+ * A sealer on the secret source's key (SPEC §11): a checkpoint recorded while `active()`
+ * (the run has secret values) is stored encrypted, bound to the execution and task key.
+ */
+export function sealerFor(
+  source: {
+    seal?(context: string, text: string): Promise<{ iv: string; data: string }>;
+    open?(context: string, sealed: { iv: string; data: string }): Promise<string>;
+  } | undefined,
+  executionId: string,
+  active: () => boolean,
+): CheckpointSealer | undefined {
+  if (!source?.seal || !source.open) return undefined;
+  const context = (key: string) => `checkpoint/${executionId}/${key}`;
+  return {
+    seal: async (key, entry) =>
+      active() ? { sealed: await source.seal!(context(key), JSON.stringify(entry)) } : entry,
+    open: async (key, stored) =>
+      isSealed(stored)
+        ? JSON.parse(await source.open!(context(key), stored.sealed))
+        : stored as JournalEntry,
+  };
 }
 
 export class StoreJournal implements EngineJournal {
@@ -31,14 +51,14 @@ export class StoreJournal implements EngineJournal {
     private readonly executionId: string,
     recorded: Map<string, JournalEntry>,
     onResume: ((task: string) => Promise<void>) | undefined,
-    private readonly sealer: Sealer | undefined,
+    private readonly sealer?: CheckpointSealer,
   ) {
     this.#recorded = recorded;
     this.#onResume = onResume;
   }
 
   /** A journal for a run that starts now: nothing to replay. */
-  static fresh(store: ResourceStore, executionId: string, sealer?: Sealer): StoreJournal {
+  static fresh(store: ResourceStore, executionId: string, sealer?: CheckpointSealer): StoreJournal {
     return new StoreJournal(store, executionId, new Map(), undefined, sealer);
   }
 
@@ -50,16 +70,14 @@ export class StoreJournal implements EngineJournal {
     store: ResourceStore,
     executionId: string,
     onResume: (task: string) => Promise<void>,
-    sealer?: Sealer,
+    sealer?: CheckpointSealer,
   ): Promise<StoreJournal> {
     const recorded = new Map<string, JournalEntry>();
     for (const { key, entry } of await store.listCheckpoints(executionId)) {
-      if (!isSealed(entry)) {
-        recorded.set(key, entry as JournalEntry);
-        continue;
+      if (isSealed(entry) && !sealer) {
+        throw new Error(`checkpoint ${key} of ${executionId} is encrypted and no key is available`);
       }
-      if (!sealer) throw new Error(`checkpoint ${key} is encrypted and this backend has no key`);
-      recorded.set(key, JSON.parse(await sealer.unseal(entry.sealed, `${executionId}/${key}`)));
+      recorded.set(key, sealer ? await sealer.open(key, entry) : entry as JournalEntry);
     }
     return new StoreJournal(store, executionId, recorded, onResume, sealer);
   }
@@ -84,9 +102,7 @@ export class StoreJournal implements EngineJournal {
   }
 
   async record(key: string, entry: JournalEntry): Promise<void> {
-    const stored = this.sealer?.active()
-      ? { sealed: await this.sealer.seal(JSON.stringify(entry), `${this.executionId}/${key}`) }
-      : entry;
+    const stored = this.sealer ? await this.sealer.seal(key, entry) : entry;
     await this.store.putCheckpoint(this.executionId, { key, entry: stored });
   }
 }

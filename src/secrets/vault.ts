@@ -70,14 +70,60 @@ export class SecretVault {
     let raw = readTextIfExists(this.keyFile)?.trim();
     if (!raw) {
       if (!create) return undefined;
-      raw = toBase64(crypto.getRandomValues(new Uint8Array(32)));
-      writeFileAtomic(this.keyFile, `${raw}\n`);
+      raw = this.#createKey();
     }
     this.#key = await crypto.subtle.importKey("raw", fromBase64(raw), "AES-GCM", false, [
       "encrypt",
       "decrypt",
     ]);
     return this.#key;
+  }
+
+  /**
+   * Writes a new key unless one exists; returns the key on disk. Shared servers on
+   * one data dir start together: a hard link never replaces a key another wrote.
+   */
+  #createKey(): string {
+    const raw = toBase64(crypto.getRandomValues(new Uint8Array(32)));
+    const temp = `${this.keyFile}.${Deno.pid}.${Date.now()}.tmp`;
+    writeFileAtomic(temp, `${raw}\n`);
+    try {
+      Deno.linkSync(temp, this.keyFile);
+      return raw;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+      return readTextIfExists(this.keyFile)!.trim();
+    } finally {
+      Deno.removeSync(temp);
+    }
+  }
+
+  /** Encrypts a text that holds secret values (e.g. a run's checkpoint), bound to `context`. */
+  async seal(context: string, text: string): Promise<{ iv: string; data: string }> {
+    const key = (await this.#cryptoKey(true))!;
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
+      key,
+      encoder.encode(text),
+    );
+    return { iv: toBase64(iv), data: toBase64(new Uint8Array(data)) };
+  }
+
+  /** The text `seal` encrypted under the same context. */
+  async open(context: string, sealed: { iv: string; data: string }): Promise<string> {
+    const key = await this.#cryptoKey(false);
+    if (!key) throw new StigmerError(`cannot open sealed data: ${this.keyFile} is missing`);
+    try {
+      const clear = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: fromBase64(sealed.iv), additionalData: encoder.encode(context) },
+        key,
+        fromBase64(sealed.data),
+      );
+      return decoder.decode(clear);
+    } catch {
+      throw new StigmerError(`cannot open sealed data (was ${this.keyFile} replaced?)`);
+    }
   }
 
   async set(org: string, name: string, value: string): Promise<"created" | "updated"> {
@@ -105,35 +151,6 @@ export class SecretVault {
     };
     writeFileAtomic(this.file, JSON.stringify(vault, null, 2));
     return previous ? "updated" : "created";
-  }
-
-  /**
-   * Encrypts what must not rest in clear beside the secrets (a run's checkpoints hold task
-   * outputs that may carry secret values), bound to `context` (e.g. the execution id).
-   */
-  async seal(text: string, context: string): Promise<string> {
-    const key = (await this.#cryptoKey(true))!;
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const data = new Uint8Array(
-      await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
-        key,
-        encoder.encode(text),
-      ),
-    );
-    return `${toBase64(iv)}.${toBase64(data)}`;
-  }
-
-  async unseal(sealed: string, context: string): Promise<string> {
-    const key = await this.#cryptoKey(false);
-    if (!key) throw new Error(`cannot read sealed data: ${this.keyFile} is missing`);
-    const [iv, data] = sealed.split(".");
-    const clear = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(context) },
-      key,
-      fromBase64(data),
-    );
-    return new TextDecoder().decode(clear);
   }
 
   list(org: string): SecretInfo[] {

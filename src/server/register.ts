@@ -6,6 +6,10 @@ import { DaemonServiceDefinition } from "../rpc/gen/stigmer/v1/daemon.ts";
 import { ResourceServiceDefinition } from "../rpc/gen/stigmer/v1/resource.ts";
 import { ExecutionServiceDefinition } from "../rpc/gen/stigmer/v1/execution.ts";
 import { EventServiceDefinition } from "../rpc/gen/stigmer/v1/event.ts";
+import { SecretServiceDefinition } from "../rpc/gen/stigmer/v1/secret.ts";
+import { secretHandlers, type SecretKeeper } from "./services/secret.ts";
+import { SessionServiceDefinition } from "../rpc/gen/stigmer/v1/session.ts";
+import { sessionHandlers } from "./services/session.ts";
 import { addService, type Principal, type ServerHooks } from "./grpc_adapter.ts";
 import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";
@@ -28,6 +32,8 @@ export interface ServiceParts {
   llm: LlmSource;
   /** MCP process record, secrets, sessions, whether stdio MCP servers may start. */
   agents?: AgentParts;
+  /** The vault behind SecretService (SPEC §11); without it the service is not offered. */
+  secretVault?: SecretKeeper;
   /** Start scheduled workflows (the local daemon; a shared server does not). */
   schedules?: boolean;
   authenticate(authorization: string | undefined, method: string): Principal;
@@ -87,5 +93,11 @@ export function registerServices(
   );
   addService(server, ExecutionServiceDefinition, executionHandlers(parts.store, executions), hooks);
   addService(server, EventServiceDefinition, eventHandlers(bus), hooks);
+  if (parts.secretVault) {
+    addService(server, SecretServiceDefinition, secretHandlers(parts.secretVault), hooks);
+  }
+  if (parts.agents?.sessions) {
+    addService(server, SessionServiceDefinition, sessionHandlers(parts.agents.sessions), hooks);
+  }
   return { executions, bus, scheduler };
 }

@@ -76,6 +76,28 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (execution_id, key)
   );
   `,
+  // 3: secrets of a shared server (SPEC §11), each value encrypted by the server.
+  `
+  CREATE TABLE secrets (
+    org        TEXT COLLATE "C" NOT NULL,
+    name       TEXT COLLATE "C" NOT NULL,
+    iv         TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (org, name)
+  );
+  `,
+  // 4: agent sessions of a shared server (SPEC §10), one JSON document each.
+  `
+  CREATE TABLE sessions (
+    org        TEXT COLLATE "C" NOT NULL,
+    name       TEXT COLLATE "C" NOT NULL,
+    session    TEXT NOT NULL CHECK (session::jsonb IS NOT NULL),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (org, name)
+  );
+  `,
 ];
 
 /**

@@ -15,6 +15,9 @@ import type {
   NewExecution,
   Page,
   ResourceStore,
+  SealedValue,
+  SecretEntry,
+  StoredSession,
 } from "./store.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
@@ -210,6 +213,105 @@ export class SqlStore implements ResourceStore {
         afterSeq,
       )).map(toEvent);
     }, true);
+  }
+
+  putSecret(org: string, name: string, sealed: SealedValue): Promise<"created" | "updated"> {
+    const forUpdate = this.#db.forUpdate;
+    return this.#db.write(function* () {
+      const now = timestamp();
+      const found = yield* row<{ name: string }>(
+        `SELECT name FROM secrets WHERE org = ? AND name = ?${forUpdate}`,
+        org,
+        name,
+      );
+      yield* rows(
+        `INSERT INTO secrets (org, name, iv, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org, name) DO UPDATE SET iv = excluded.iv, data = excluded.data,
+           updated_at = excluded.updated_at`,
+        org,
+        name,
+        sealed.iv,
+        sealed.data,
+        now,
+        now,
+      );
+      return found ? "updated" : "created";
+    }, org);
+  }
+
+  getSecret(org: string, name: string): Promise<SealedValue | undefined> {
+    return this.#db.read(function* () {
+      return yield* row<SealedValue>(
+        "SELECT iv, data FROM secrets WHERE org = ? AND name = ?",
+        org,
+        name,
+      );
+    }, true);
+  }
+
+  listSecrets(org: string): Promise<SecretEntry[]> {
+    return this.#db.read(function* () {
+      return (yield* rows<{ name: string; created_at: string; updated_at: string }>(
+        "SELECT name, created_at, updated_at FROM secrets WHERE org = ? ORDER BY name",
+        org,
+      )).map((r) => ({ name: r.name, createdAt: r.created_at, updatedAt: r.updated_at }));
+    }, true);
+  }
+
+  deleteSecret(org: string, name: string): Promise<boolean> {
+    return this.#db.write(function* () {
+      const gone = yield* rows<{ name: string }>(
+        "DELETE FROM secrets WHERE org = ? AND name = ? RETURNING name",
+        org,
+        name,
+      );
+      return gone.length > 0;
+    }, org);
+  }
+
+  putSession(org: string, name: string, session: StoredSession): Promise<void> {
+    return this.#db.write(function* () {
+      yield* rows(
+        `INSERT INTO sessions (org, name, session, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (org, name) DO UPDATE SET session = excluded.session,
+           updated_at = excluded.updated_at`,
+        org,
+        name,
+        JSON.stringify(session),
+        session.updatedAt,
+      );
+    }, org);
+  }
+
+  getSession(org: string, name: string): Promise<StoredSession | undefined> {
+    return this.#db.read(function* () {
+      const found = yield* row<{ session: string }>(
+        "SELECT session FROM sessions WHERE org = ? AND name = ?",
+        org,
+        name,
+      );
+      return found ? JSON.parse(found.session) as StoredSession : undefined;
+    }, true);
+  }
+
+  listSessions(org: string): Promise<StoredSession[]> {
+    return this.#db.read(function* () {
+      return (yield* rows<{ session: string }>(
+        "SELECT session FROM sessions WHERE org = ? ORDER BY updated_at DESC, name",
+        org,
+      )).map((r) => JSON.parse(r.session) as StoredSession);
+    }, true);
+  }
+
+  deleteSession(org: string, name: string): Promise<boolean> {
+    return this.#db.write(function* () {
+      const gone = yield* rows<{ name: string }>(
+        "DELETE FROM sessions WHERE org = ? AND name = ? RETURNING name",
+        org,
+        name,
+      );
+      return gone.length > 0;
+    }, org);
   }
 
   putCheckpoint(executionId: string, checkpoint: Checkpoint): Promise<void> {

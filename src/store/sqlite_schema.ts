@@ -71,6 +71,28 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (execution_id, key)
   ) WITHOUT ROWID;
   `,
+  // 3: secrets of a shared server (SPEC §11), each value encrypted by the server.
+  `
+  CREATE TABLE secrets (
+    org        TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    iv         TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (org, name)
+  ) WITHOUT ROWID;
+  `,
+  // 4: agent sessions of a shared server (SPEC §10), one JSON document each.
+  `
+  CREATE TABLE sessions (
+    org        TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    session    TEXT NOT NULL CHECK (json_valid(session)),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (org, name)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the schema up to date. Safe when several processes open the file at once. */

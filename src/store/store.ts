@@ -88,6 +88,17 @@ export interface ResourceStore {
     update: ExecutionUpdate,
     event: Omit<ExecutionEvent, "seq" | "time">,
   ): Promise<ExecutionEvent>;
+  /** Sets an organization's secret, already encrypted (SPEC §11); the value never comes here in clear. */
+  putSecret(org: string, name: string, sealed: SealedValue): Promise<"created" | "updated">;
+  getSecret(org: string, name: string): Promise<SealedValue | undefined>;
+  /** Names and dates only. */
+  listSecrets(org: string): Promise<SecretEntry[]>;
+  deleteSecret(org: string, name: string): Promise<boolean>;
+  /** Agent sessions (SPEC §10): one JSON document per organization and name. */
+  putSession(org: string, name: string, session: StoredSession): Promise<void>;
+  getSession(org: string, name: string): Promise<StoredSession | undefined>;
+  listSessions(org: string): Promise<StoredSession[]>;
+  deleteSession(org: string, name: string): Promise<boolean>;
   /** Records (or replaces) one task's outcome of a durable run. */
   putCheckpoint(executionId: string, checkpoint: Checkpoint): Promise<void>;
   listCheckpoints(executionId: string): Promise<Checkpoint[]>;
@@ -107,4 +118,27 @@ export interface ResourceStore {
   /** SQLite's integrity check or the engine's equivalent: "ok" when sound. */
   integrityCheck(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A secret's value encrypted with AES-GCM: base64 IV and ciphertext with its tag. */
+export interface SealedValue {
+  iv: string;
+  data: string;
+}
+
+export interface SecretEntry {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A session as the store keeps it (see src/agents/sessions.ts for its fields). */
+export interface StoredSession {
+  name: string;
+  agent: string;
+  createdAt: string;
+  updatedAt: string;
+  executions: string[];
+  // deno-lint-ignore no-explicit-any
+  messages: any[];
 }

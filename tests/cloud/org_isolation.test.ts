@@ -6,6 +6,8 @@ import { DIAGNOSTICS_TRAILER, GrpcError, Status } from "../../src/rpc/status.ts"
 import { Diagnostics, ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
 import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
 import { DaemonServiceDefinition } from "../../src/rpc/gen/stigmer/v1/daemon.ts";
+import { SecretServiceDefinition } from "../../src/rpc/gen/stigmer/v1/secret.ts";
+import { SessionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/session.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { makeTestCerts } from "./tls_certs.ts";
 import { createToken, startServer } from "./server_process.ts";
@@ -45,6 +47,8 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
   try {
     const resA = makeClient(channelA, ResourceServiceDefinition);
     const exA = makeClient(channelA, ExecutionServiceDefinition);
+    const secA = makeClient(channelA, SecretServiceDefinition);
+    const sesA = makeClient(channelA, SessionServiceDefinition);
     const resB = makeClient(channelB, ResourceServiceDefinition);
     const exB = makeClient(channelB, ExecutionServiceDefinition);
 
@@ -82,6 +86,12 @@ Deno.test("a token for org A may use every RPC on A and none on B", async () => 
       ["Executions.List", () => exA.list(inB)],
       ["Executions.Watch", () => exA.watch({ ...inB, id: runB.id })],
       ["Executions.Cancel", () => exA.cancel({ ...inB, id: runB.id })],
+      ["Secrets.Set", () => secA.setSecret({ ...inB, name: "x", value: "intruder" })],
+      ["Secrets.List", () => secA.listSecrets(inB)],
+      ["Secrets.Delete", () => secA.deleteSecret({ ...inB, name: "x" })],
+      ["Sessions.List", () => sesA.listSessions(inB)],
+      ["Sessions.Get", () => sesA.getSession({ ...inB, name: "x" })],
+      ["Sessions.Delete", () => sesA.deleteSession({ ...inB, name: "x" })],
     ];
     for (const [name, call] of calls) {
       assertEquals(await code(call()), denied, `${name} on org-b with A's token`);

@@ -244,6 +244,37 @@ export async function runContract(store: ResourceStore): Promise<unknown[]> {
       data: null,
     })
   );
+  // Secrets (SPEC §11): sealed values per organization; names and dates listed.
+  await step(() => store.putSecret("acme", "b-key", { iv: "aXY=", data: "c2VhbGVk" }));
+  await step(() => store.putSecret("acme", "a-key", { iv: "aXY=", data: "b25l" }));
+  await step(() => store.putSecret("acme", "a-key", { iv: "aXYy", data: "dHdv" }));
+  await step(() => store.getSecret("acme", "a-key"));
+  await step(() => store.getSecret("globex", "a-key"));
+  await step(() => store.listSecrets("acme"));
+  await step(() => store.listSecrets("globex"));
+  await step(() => store.deleteSecret("globex", "a-key"));
+  await step(() => store.deleteSecret("acme", "a-key"));
+  await step(() => store.deleteSecret("acme", "a-key"));
+  await step(() => store.listSecrets("acme"));
+  // Sessions (SPEC §10): one JSON document per organization and name.
+  const session = (name: string, updatedAt: string) => ({
+    name,
+    agent: "helper",
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt,
+    executions: ["aex-1"],
+    messages: [{ role: "user", content: "é" }],
+  });
+  await step(() => store.putSession("acme", "one", session("one", "2026-01-01T00:00:01.000Z")));
+  await step(() => store.putSession("acme", "two", session("two", "2026-01-01T00:00:03.000Z")));
+  await step(() => store.putSession("acme", "one", session("one", "2026-01-01T00:00:02.000Z")));
+  await step(() => store.getSession("acme", "one"));
+  await step(() => store.getSession("globex", "one"));
+  await step(async () => (await store.listSessions("acme")).map((s) => s.name));
+  await step(() => store.deleteSession("globex", "one"));
+  await step(() => store.deleteSession("acme", "one"));
+  await step(() => store.deleteSession("acme", "one"));
+  await step(async () => (await store.listSessions("acme")).map((s) => s.name));
   await step(() => store.markUnfinishedInterrupted());
   await step(() => store.getExecution("acme", ids[0]));
   await step(() => store.listEvents(ids[3]));

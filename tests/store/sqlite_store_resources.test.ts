@@ -6,6 +6,7 @@ import {
   assertRejects,
 } from "../helpers/assert.ts";
 import { SqliteStore } from "../../src/store/sqlite_store.ts";
+import { MIGRATIONS } from "../../src/store/sqlite_schema.ts";
 import { InvalidInputError, MissingReferencesError } from "../../src/store/errors.ts";
 import type { Kind, Resource, ResourceInput } from "../../src/model/resource.ts";
 import { input, withStore, withTempDir } from "./helpers.ts";
@@ -429,7 +430,7 @@ Deno.test("data survives close and reopen; the schema is WAL and versioned", asy
     const raw = new DatabaseSync(path);
     try {
       assertEquals(raw.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
-      assertEquals(raw.prepare("PRAGMA user_version").get()?.user_version, 1);
+      assertEquals(raw.prepare("PRAGMA user_version").get()?.user_version, MIGRATIONS.length);
     } finally {
       raw.close();
     }

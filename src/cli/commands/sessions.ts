@@ -1,20 +1,74 @@
 // `stigmer sessions list|get|delete` (SPEC §10): the agent conversations the
-// local backend keeps, read from its data dir.
-import { resolveSelection } from "../backend.ts";
-import { StigmerError, UsageError } from "../../errors.ts";
+// backend keeps: in local mode read from its data dir, in cloud mode through
+// the shared server's SessionService.
+import { connectBackend, resolveSelection } from "../backend.ts";
+import { withBackend } from "../rpc_errors.ts";
+import { makeClient } from "../../client/grpc_fetch.ts";
+import { SessionServiceDefinition } from "../../rpc/gen/stigmer/v1/session.ts";
+import { Status } from "../../rpc/status.ts";
+import { RemoteError, StigmerError, UsageError } from "../../errors.ts";
 import { sessionNameProblem, SessionStore } from "../../agents/sessions.ts";
 import { age } from "../resource_table.ts";
 import { formatTable, printJson, success, writeOut } from "../output.ts";
 import { transcriptLines } from "../transcript.ts";
 
-async function localSessions(): Promise<{ sessions: SessionStore; org: string }> {
-  const { config, selection } = await resolveSelection({});
-  if (selection.type !== "local") {
-    throw new StigmerError("sessions are kept by the local backend only in this version", {
-      hint: "switch to it with: stigmer backend use local",
-    });
+type Session = NonNullable<ReturnType<SessionStore["get"]>>;
+type SessionInfo = ReturnType<SessionStore["list"]>[number];
+
+/** The sessions of the selected backend: the local data dir, or the cloud's SessionService. */
+interface Sessions {
+  list(): Promise<SessionInfo[]>;
+  get(name: string): Promise<Session | undefined>;
+  delete(name: string): Promise<boolean>;
+  close(): void;
+}
+
+const orNotFound = async <T>(f: () => Promise<T>, missing: T): Promise<T> => {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof RemoteError && err.code === Status.NOT_FOUND) return missing;
+    throw err;
   }
-  return { sessions: new SessionStore(config.local.dataDir), org: selection.org };
+};
+
+async function openSessions(): Promise<Sessions> {
+  const { config, selection } = await resolveSelection({});
+  if (selection.type === "local") {
+    const sessions = new SessionStore(config.local.dataDir);
+    const org = selection.org;
+    return {
+      list: () => Promise.resolve(sessions.list(org)),
+      get: (name) => Promise.resolve(sessions.get(org, name)),
+      delete: (name) => Promise.resolve(sessions.delete(org, name)),
+      close: () => {},
+    };
+  }
+  const backend = await connectBackend({ quiet: true });
+  const org = backend.selection.org;
+  const client = makeClient(backend.channel, SessionServiceDefinition);
+  const call = <T>(f: () => Promise<T>) => withBackend(backend.selection, f);
+  return {
+    list: async () => (await call(() => client.listSessions({ org }))).sessions,
+    get: (name) =>
+      orNotFound(
+        async () =>
+          JSON.parse((await call(() => client.getSession({ org, name }))).sessionJson) as Session,
+        undefined,
+      ),
+    delete: (name) =>
+      orNotFound(async () => (await call(() => client.deleteSession({ org, name })), true), false),
+    close: () => backend.channel.close(),
+  };
+}
+
+async function withSessions<T>(f: (sessions: Sessions) => Promise<T>): Promise<T> {
+  const sessions = await openSessions();
+  try {
+    return await f(sessions);
+  } finally {
+    sessions.close();
+  }
 }
 
 function checkName(name: string): void {
@@ -23,8 +77,7 @@ function checkName(name: string): void {
 }
 
 export async function sessionsList(opts: { json?: boolean } = {}): Promise<void> {
-  const { sessions, org } = await localSessions();
-  const list = sessions.list(org);
+  const list = await withSessions((s) => s.list());
   if (opts.json) return printJson(list);
   if (list.length === 0) {
     writeOut("No sessions. Start one with: stigmer run AGENT -m MESSAGE --session NAME");
@@ -40,8 +93,7 @@ export async function sessionsList(opts: { json?: boolean } = {}): Promise<void>
 
 export async function sessionsGet(opts: { name: string; json?: boolean }): Promise<void> {
   checkName(opts.name);
-  const { sessions, org } = await localSessions();
-  const session = sessions.get(org, opts.name);
+  const session = await withSessions((s) => s.get(opts.name));
   if (!session) {
     throw new StigmerError(`session ${opts.name} not found`, {
       hint: "see the names with: stigmer sessions list",
@@ -56,8 +108,7 @@ export async function sessionsGet(opts: { name: string; json?: boolean }): Promi
 
 export async function sessionsDelete(opts: { name: string }): Promise<void> {
   checkName(opts.name);
-  const { sessions, org } = await localSessions();
-  if (!sessions.delete(org, opts.name)) {
+  if (!await withSessions((s) => s.delete(opts.name))) {
     throw new StigmerError(`session ${opts.name} not found`, {
       hint: "see the names with: stigmer sessions list",
     });

@@ -19,14 +19,14 @@ import { currentLlm, type LlmSource } from "../../model/llm.ts";
 import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { Redactor } from "../../secrets/vault.ts";
 import { workflowSecrets } from "../../engine/secrets.ts";
-import { sessionNameProblem, type SessionStore } from "../../agents/sessions.ts";
+import { type SessionKeeper, sessionNameProblem } from "../../agents/sessions.ts";
 
 /** What agent runs use besides the store and the LLM. */
 export interface AgentParts {
   /** Where the stdio MCP servers this process starts are recorded (local daemon). */
   mcpRecord?: McpProcessRecord;
   secrets?: SecretSource;
-  sessions?: SessionStore;
+  sessions?: SessionKeeper;
   /** False on a shared server not started with --allow-local-processes (SPEC §13). */
   allowLocalProcesses?: boolean;
   /** One tool call's limit (default DEFAULT_TOOL_TIMEOUT_MS in src/agents/loop.ts). */
@@ -37,15 +37,15 @@ export interface AgentParts {
 export interface SecretSource {
   get(org: string, name: string): Promise<string>;
   all(org: string): Promise<Record<string, string>>;
-  /** Encrypts a run's checkpoints, which may hold secret values (the local vault's key). */
-  seal?(text: string, context: string): Promise<string>;
-  unseal?(sealed: string, context: string): Promise<string>;
+  /** Encrypts what holds secret values before it is stored (a run's checkpoints). */
+  seal?(context: string, text: string): Promise<{ iv: string; data: string }>;
+  open?(context: string, sealed: { iv: string; data: string }): Promise<string>;
 }
 import { guardedFetch } from "./net_guard.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 import { EventBus } from "./event_bus.ts";
-import { StoreJournal } from "../../executions/checkpoints.ts";
 import { AgentJournal } from "../../agents/checkpoints.ts";
+import { sealerFor, StoreJournal } from "../../executions/checkpoints.ts";
 import type { Distribution, RunJob } from "../../executions/distribution.ts";
 
 type Listener = (event: ExecutionEvent) => void;
@@ -158,7 +158,7 @@ export class ExecutionManager {
     return this.agents.secrets;
   }
 
-  get sessions(): SessionStore | undefined {
+  get sessions(): SessionKeeper | undefined {
     return this.agents.sessions;
   }
 
@@ -187,7 +187,7 @@ export class ExecutionManager {
     },
   ): Promise<string> {
     const { runAgent } = await import("../../agents/loop.ts");
-    const session = call.session ? this.sessions?.get(org, call.session) : undefined;
+    const session = call.session ? await this.sessions?.get(org, call.session) : undefined;
     if (session && session.agent !== call.agent) {
       throw new Error(
         `session ${call.session} is a conversation with agent ${session.agent}, not ${call.agent}; use another session name`,
@@ -212,7 +212,7 @@ export class ExecutionManager {
     });
     if (call.session && this.sessions) {
       const now = new Date().toISOString();
-      this.sessions.save(org, {
+      await this.sessions.save(org, {
         name: call.session,
         agent: call.agent,
         createdAt: session?.createdAt ?? now,
@@ -452,16 +452,8 @@ export class ExecutionManager {
           request.org,
           (values) => redactor.add(values),
         );
-        // Checkpoints hold task outputs, which may carry secret values: sealed with the
-        // vault's key while the run has secrets (nothing of a secret rests in clear).
-        const vault = this.secrets;
-        const sealer = vault?.seal && vault.unseal
-          ? {
-            seal: vault.seal.bind(vault),
-            unseal: vault.unseal.bind(vault),
-            active: () => redactor.active,
-          }
-          : undefined;
+        // A run that sees secrets keeps its checkpoints encrypted: task outputs may hold values.
+        const sealer = sealerFor(this.secrets, id, () => redactor.active);
         const journal = resumed
           ? await StoreJournal.resume(this.store, id, resumedAt, sealer)
           : StoreJournal.fresh(this.store, id, sealer);

@@ -8,6 +8,9 @@ import { StigmerError } from "../../errors.ts";
 import { ActivityTracker, type Runtime } from "../runtime.ts";
 import { AddressInUseError, bind, SERVER_OPTIONS, stopServer } from "../listen.ts";
 import { registerServices } from "../register.ts";
+import { StoreSecretVault } from "../../secrets/store_vault.ts";
+import { StoreSessions } from "../../agents/store_sessions.ts";
+import { ensurePrivateDir } from "../../secure_fs.ts";
 import { tokenAuthenticator } from "../tokens.ts";
 import type { LlmSettings } from "../../model/llm.ts";
 import type { Log } from "../log.ts";
@@ -94,13 +97,21 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     requestShutdown: () => {}, // a shared server is stopped by its supervisor, not over the API
   };
   const health = { serving: false };
+  // Secrets per organization in the store, encrypted under a key file (0600) in the data dir (SPEC §11).
+  ensurePrivateDir(options.dataDir);
+  const secretVault = new StoreSecretVault(store, options.dataDir);
   const { executions } = registerServices(server, {
     runtime,
     store,
     health,
     log,
     llm: options.llm,
-    agents: { allowLocalProcesses: options.allowLocalProcesses === true },
+    agents: {
+      allowLocalProcesses: options.allowLocalProcesses === true,
+      secrets: secretVault,
+      sessions: new StoreSessions(store),
+    },
+    secretVault,
     authenticate,
     localProcesses: options.allowLocalProcesses ? { allowed: true } : {
       allowed: false,
