@@ -54,7 +54,7 @@ Deno.test("run shell, run workflow three deep and fork, in the daemon", async ()
     const events = ndjson(run.stdout);
     const last = events.at(-1)!;
     assertEquals(last.type, "execution.completed");
-    assertEquals(JSON.parse(last.dataJson as string), ["ada-daemon", { depth: 3 }]);
+    assertEquals(last.data, ["ada-daemon", { depth: 3 }]);
     // The sub-workflows' events, nested under the tasks that ran them.
     const leaf = "do/0/both/fork/branches/1/sub/run/workflow/do/0/deeper/run/workflow/do/0/leaf";
     assertEquals(
