@@ -48,6 +48,46 @@ export interface AgentSpec {
   mcpServers?: (string | (McpSpec & { name: string }))[];
   subAgents?: (AgentSpec & { name: string })[];
   description?: string;
+  /** An Environment by name: its variables and secrets reach the agent's stdio MCP servers. */
+  env?: string;
+}
+
+interface EnvironmentSpec {
+  variables?: Record<string, string>;
+  secrets?: Record<string, { ref: string }>;
+}
+
+/** An Environment's variables, with its secret references read (and their values in `used`). */
+async function environmentOf(
+  store: ResourceStore,
+  org: string,
+  agent: string,
+  ref: string,
+  lookup: SecretLookup,
+  used: Set<string>,
+): Promise<Record<string, string>> {
+  const environment = await store.get(org, "Environment", ref);
+  if (!environment) {
+    throw new AgentNotFoundError(
+      `agent ${agent} uses Environment "${ref}", which is not in organization ${org}; apply it first`,
+    );
+  }
+  const spec = environment.spec as EnvironmentSpec;
+  const values: Record<string, string> = { ...spec.variables };
+  for (const [name, secret] of Object.entries(spec.secrets ?? {})) {
+    values[name] = await lookup(secret.ref);
+    used.add(values[name]);
+  }
+  return values;
+}
+
+/** The Environment comes first: what a server's own `env` says wins. */
+function withEnvironment(
+  server: McpServerConfig,
+  environment: Record<string, string>,
+): McpServerConfig {
+  if (!server.stdio || Object.keys(environment).length === 0) return server;
+  return { ...server, stdio: { ...server.stdio, env: { ...environment, ...server.stdio.env } } };
 }
 
 /**
@@ -93,6 +133,9 @@ export async function resolveAgentSpec(
       }`;
     }
   }
+  const environment = spec.env
+    ? await environmentOf(store, org, name, spec.env, secrets, used)
+    : {};
   const mcpServers: McpServerConfig[] = [];
   for (const entry of spec.mcpServers ?? []) {
     if (typeof entry === "string") {
@@ -103,10 +146,13 @@ export async function resolveAgentSpec(
         );
       }
       mcpServers.push(
-        await withSecrets({ name: entry, ...(server.spec as McpSpec) }, secrets, used),
+        withEnvironment(
+          await withSecrets({ name: entry, ...(server.spec as McpSpec) }, secrets, used),
+          environment,
+        ),
       );
     } else {
-      mcpServers.push(await withSecrets(entry, secrets, used));
+      mcpServers.push(withEnvironment(await withSecrets(entry, secrets, used), environment));
     }
   }
   return {
