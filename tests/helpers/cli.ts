@@ -47,14 +47,18 @@ export interface RunOptions {
 const decoder = new TextDecoder();
 
 /**
- * The caller's environment minus every STIGMER_* variable, so a developer's
+ * The caller's environment minus every STIGMER_* variable (and INIT_CWD), so a developer's
  * own settings never leak into a test; Deno's cache and network settings
  * (DENO_DIR, proxies, CA stores) stay, so the CLI finds its npm packages.
  */
 export function inheritedEnv(): Record<string, string> {
   const env = Deno.env.toObject();
   for (const key of Object.keys(env)) {
-    if (key.startsWith("STIGMER_") || key === "NO_COLOR" || key === "CI") delete env[key];
+    // INIT_CWD: `deno task test` sets it for the test runner, and a `deno task` started by a
+    // test keeps an INIT_CWD it inherits instead of setting its own (as npm does).
+    if (
+      key.startsWith("STIGMER_") || key === "NO_COLOR" || key === "CI" || key === "INIT_CWD"
+    ) delete env[key];
   }
   return env;
 }
