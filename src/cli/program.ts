@@ -260,22 +260,29 @@ const executions = buildRouteMap({
       },
       docs: { brief: "list recent executions" },
     }),
-    get: buildCommand<Remote & { follow?: boolean; json?: boolean }, [string]>({
+    get: buildCommand<Remote & { follow?: boolean; json?: boolean; output: Format }, [string]>({
       loader: reported(async () => {
         const { get } = await import("./commands/executions/get.ts");
         return (
-          opts: { json?: boolean; follow?: boolean; org?: string; autoStart: boolean },
+          opts: {
+            json?: boolean;
+            output: Format;
+            follow?: boolean;
+            org?: string;
+            autoStart: boolean;
+          },
           id: string,
         ) => get(id, opts);
       }),
       parameters: {
         flags: {
           follow: { ...flag, brief: "stream its events until it ends" },
-          json: { ...json, brief: "print JSON (NDJSON events with --follow)" },
+          output: outputFormat,
+          json: { ...json, brief: "print JSON, same as -o json (NDJSON events with --follow)" },
           org,
           autoStart,
         },
-        aliases: { f: "follow" },
+        aliases: { f: "follow", o: "output" },
         positional: executionId,
       },
       docs: { brief: "show one execution, or follow its events" },

@@ -86,6 +86,15 @@ Deno.test(
     assertEquals(execution.output, { greeting: "Hello, Ada!" });
     assert(execution.startedAt && execution.finishedAt, JSON.stringify(execution));
 
+    // executions get -o json|yaml, the same as --json.
+    const getJson = await home.run(["executions", "get", firstId, "--json"]);
+    const getOutputJson = await home.run(["executions", "get", firstId, "-o", "json"]);
+    assertExit(getOutputJson, 0, "stigmer executions get -o json");
+    assertEquals(getOutputJson.stdout, getJson.stdout);
+    const getYaml = await home.run(["executions", "get", firstId, "-o", "yaml"]);
+    assertExit(getYaml, 0, "stigmer executions get -o yaml");
+    assertEquals(parseYaml(getYaml.stdout), JSON.parse(getJson.stdout));
+
     // The readable form of get.
     const plain = await home.run(["executions", "get", firstId]);
     assertExit(plain, 0, "stigmer executions get");

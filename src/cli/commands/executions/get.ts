@@ -37,8 +37,16 @@ async function readTranscript(
 
 export async function get(
   id: string,
-  opts: { json?: boolean; follow?: boolean; org?: string; autoStart?: boolean },
+  opts: {
+    json?: boolean;
+    /** table, json or yaml, as everywhere else; `--json` is `-o json`. */
+    output?: "table" | "json" | "yaml";
+    follow?: boolean;
+    org?: string;
+    autoStart?: boolean;
+  },
 ): Promise<void> {
+  if (opts.output === "json") opts = { ...opts, json: true };
   const backend = await connectBackend({ org: opts.org, autoStart: opts.autoStart, quiet: true });
   const org = backend.selection.org;
   try {
@@ -76,6 +84,10 @@ export async function get(
       Object.assign(shown, { messages: transcript.messages, toolCalls: transcript.toolCalls });
     }
     if (opts.json) return printJson(shown);
+    if (opts.output === "yaml") {
+      const { stringify } = await import("yaml");
+      return writeOut(stringify(shown).trimEnd());
+    }
     for (const [key, value] of Object.entries(shown)) {
       if (value === "" || value === null || key === "messages" || key === "toolCalls") continue;
       writeOut(
