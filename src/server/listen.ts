@@ -66,9 +66,29 @@ function track(server: grpc.Server, h2: http2.Http2Server): void {
   h2.on("session", (session: http2.ServerHttp2Session) => {
     const connection: Connection = { session, active: 0 };
     connections.add(connection);
+    let peerLeaving = false;
+    const disconnect = () => {
+      try {
+        sockets.get(socketKey(session.socket))?.destroy();
+      } catch { /* already gone */ }
+    };
     session.on("stream", (stream) => {
       connection.active++;
-      stream.on("close", () => connection.active--);
+      stream.on("close", () => {
+        if (--connection.active === 0 && peerLeaving) disconnect();
+      });
+    });
+    // A client's GOAWAY makes node:http2 answer with a GOAWAY of its own (session.close());
+    // in Deno 2.9.6 that answer aborts the process now and then (find_stream_on_goaway_func,
+    // denoland/deno#36788): about one daemon in ten after a few refused calls, even when the
+    // answer was deferred. The client opens no new stream after its GOAWAY, so none is needed:
+    // its calls in flight finish, then the connection is simply disconnected.
+    session.on("goaway", () => {
+      peerLeaving = true;
+      session.close = (callback?: () => void) => {
+        if (callback) session.once("close", callback);
+      };
+      if (connection.active === 0) disconnect();
     });
     session.on("close", () => connections.delete(connection));
   });
