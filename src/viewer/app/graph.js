@@ -7,7 +7,8 @@ import dagre from "@dagrejs/dagre";
 export const START = "(start)";
 export const END = "(end)";
 
-const KINDS = ["do", "for", "fork", "switch", "try", "set", "wait", "raise", "emit", "listen"];
+// "do" last: a `for` has a `do` too.
+const KINDS = ["for", "fork", "switch", "try", "set", "wait", "raise", "emit", "listen", "do"];
 
 /** "set", "call: http", "run: shell", … */
 export function kindOf(def) {
@@ -87,7 +88,13 @@ export function buildGraph(workflow) {
 
   function addTask(task, parent) {
     const kind = kindOf(task.def);
-    const base = { name: task.name, kind, path: task.path, parent };
+    const base = {
+      name: task.name,
+      kind,
+      path: task.path,
+      parent,
+      inputFrom: typeof task.def?.input?.from === "string" || !!task.def?.input?.from,
+    };
     if (!["do", "for", "fork", "try"].includes(kind)) {
       node(task.path, base);
       return { entry: task.path, exits: [task.path] };
@@ -221,4 +228,43 @@ export function layoutGraph(graph) {
       return { ...e, points: laid.points, labelX: laid.x, labelY: laid.y };
     }),
   };
+}
+
+/** The list a task path is in ("do/2/loop/do" for "do/2/loop/do/0/inc") and the task owning it. */
+function listOf(path) {
+  const parts = path.split("/");
+  const list = parts.slice(0, -2).join("/");
+  const owner = list.replace(/\/(do|try|catch\/do|fork\/branches)$/, "");
+  return { list, owner: owner === list ? "" : owner };
+}
+
+/**
+ * What a task received, from the events (they carry outputs, not inputs): the output of the
+ * task that ran just before it in its list, else its enclosing task's input (a fork's branches
+ * each get the fork's), else the workflow's input. Before the task's own `input.from`.
+ * `undefined` when the events cannot tell (an output too large to keep, a run not started).
+ */
+export function taskInput(events, path, workflowInput) {
+  const startIndex = events.findLastIndex((e) => e.type === "task.started" && e.task === path);
+  if (startIndex < 0) return undefined;
+  return inputBefore(events, path, startIndex, workflowInput);
+}
+
+function inputBefore(events, path, before, workflowInput) {
+  const { list, owner } = listOf(path);
+  const sibling = new RegExp(`^${list.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\d+/[^/]+$`);
+  const ownerStart = owner
+    ? events.findLastIndex((e, i) => i < before && e.type === "task.started" && e.task === owner)
+    : -1;
+  if (!list.endsWith("/fork/branches")) {
+    for (let i = before - 1; i > ownerStart; i--) {
+      const e = events[i];
+      if (e.type === "task.completed" && sibling.test(e.task) && e.task !== path) return e.data;
+      // A `for` body runs again with the previous iteration's output: the same task counts.
+      if (e.type === "task.completed" && e.task === path) return e.data;
+    }
+  }
+  if (!owner) return workflowInput;
+  if (ownerStart < 0) return undefined;
+  return inputBefore(events, owner, ownerStart, workflowInput);
 }

@@ -4,7 +4,7 @@
 import { h, render } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import htm from "htm";
-import { buildGraph, layoutGraph, STATE_ICONS, taskStates } from "./graph.js";
+import { buildGraph, layoutGraph, STATE_ICONS, taskInput, taskStates } from "./graph.js";
 import { agentEventsOf, buildTranscript } from "./transcript.js";
 
 const html = htm.bind(h);
@@ -336,10 +336,10 @@ function TaskPanel({ node, state, events, execution }) {
     return html`<p class="muted">Select a task in the graph (Tab, then Enter) to see its input and output.</p>`;
   }
   const mine = events.filter((e) => e.task === node.id);
-  const started = [...mine].reverse().find((e) => e.type === "task.started");
   const done = [...mine].reverse().find((e) =>
     e.type === "task.completed" || e.type === "task.failed"
   );
+  const input = taskInput(events, node.id, execution.input);
   const transcript = node.kind === "call: agent"
     ? buildTranscript(agentEventsOf(events, node.id), undefined)
     : [];
@@ -348,19 +348,17 @@ function TaskPanel({ node, state, events, execution }) {
     <p><span class=${`state state-${state.state.replace(" ", "-")}`}>${
     STATE_ICONS[state.state]
   } ${state.state}</span>${state.runs > 1 ? ` (ran ${state.runs} times; the last run below)` : ""}
-      ${
-    done
-      ? html`
-        · ${done.message}
-      `
-      : ""
-  }</p>
+${done ? ` · ${done.message}` : ""}</p>
     <p class="muted path">${node.id}</p>
-    <h4>Input</h4>
+    <h4>Input${node.inputFrom ? " (before its input.from)" : ""}</h4>
     ${
-    started && started.data !== null && started.data !== undefined
-      ? html`<${Json} value=${started.data} label="task input" />`
-      : html`<p class="muted">${started ? "not recorded" : "not started"}</p>`
+    input !== undefined
+      ? html`
+        <div class="task-input">
+          <${Json} value=${input} label="task input" />
+        </div>
+      `
+      : html`<p class="muted">${state.runs > 0 ? "not known" : "not started"}</p>`
   }
     <h4>${done?.type === "task.failed" ? "Error" : "Output"}</h4>
     ${
@@ -471,12 +469,12 @@ function ExecutionPage({ id }) {
     <p><a href="#/">← Executions</a></p>
     <header class="exec-head">
       <div>
-        <h1 id="execution-title">${execution.target}
-          <span class="muted">${agentRun ? "agent" : "workflow"}</span></h1>
-        <p class="muted">${execution.id} · started ${
+        <h1 id="execution-title">${execution.target}${" "}<span class="muted">${
+    agentRun ? "agent" : "workflow"
+  }</span></h1>
+        <p class="muted">${`${execution.id} · started ${
     time(execution.startedAt || execution.createdAt)
-  }
-          · ${duration(execution.startedAt, execution.finishedAt)}</p>
+  } · ${duration(execution.startedAt, execution.finishedAt)}`}</p>
       </div>
       <div class="actions">
         <span id="execution-phase" aria-live="polite"><${Phase} phase=${phase} /></span>
