@@ -88,15 +88,16 @@ export async function screenshot(page: Page, name: string, tempDir: string): Pro
   return path;
 }
 
-/** Waits until the page's expression is truthy (polling in the page). */
-export async function waitInPage<T>(
+/** Waits until `fn` (run in the page, with `args`) is truthy. */
+export async function waitInPage(
   page: Page,
   what: string,
-  fn: () => T,
+  fn: (...args: string[]) => unknown,
   timeoutMs = 30_000,
+  ...args: string[]
 ): Promise<void> {
   try {
-    await page.waitForFunction(fn, { timeout: timeoutMs, polling: 100 });
+    await page.waitForFunction(fn, { timeout: timeoutMs, polling: 100 }, ...args);
   } catch (err) {
     const body = await page.evaluate(() => document.body.innerText).catch(() => "?");
     throw new Error(`timed out waiting for ${what}: ${(err as Error).message}\npage:\n${body}`);

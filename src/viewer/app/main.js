@@ -311,7 +311,7 @@ function Transcript({ items, live }) {
                 ? `, ${item.ms} ms`
                 : ""}</span>
             </div>
-            <details open=${item.status !== "completed"}>
+            <details open>
                       <summary>arguments and result</summary>
                       <h4>Arguments</h4>
                       <pre class="json">${JSON.stringify(item.arguments ?? {}, null, 2)}</pre>
