@@ -18,8 +18,9 @@ export interface UiOptions {
 /** The command that opens a URL in the default browser on this platform. */
 export function opener(url: string, os: typeof Deno.build.os = Deno.build.os): string[] {
   if (os === "darwin") return ["open", url];
-  // `start` is a shell builtin; its first quoted argument is a window title.
-  if (os === "windows") return ["cmd", "/c", "start", '""', url];
+  // `start` is a cmd builtin whose first quoted argument is a window title: an empty one
+  // (an empty argument reaches cmd as ""). The link holds no & or other cmd metacharacter.
+  if (os === "windows") return ["cmd", "/c", "start", "", url];
   return ["xdg-open", url];
 }
 
