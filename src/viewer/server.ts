@@ -160,13 +160,15 @@ export function startViewer(parts: ViewerParts): Promise<Viewer> {
 
   /** Server-Sent Events: `produce` writes events until it returns or the client leaves. */
   function eventStream(
-    request: Request,
     produce: (
       send: (event: string, data: unknown) => Promise<void>,
       signal: AbortSignal,
     ) => Promise<void>,
   ): Response {
-    const signal = AbortSignal.any([request.signal, closing.signal]);
+    // The stream's cancel() says the client left (request.signal would also fire, in Deno's
+    // legacy behaviour, once a response completes, and warns about it).
+    const left = new AbortController();
+    const signal = AbortSignal.any([left.signal, closing.signal]);
     const encoder = new TextEncoder();
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
@@ -195,6 +197,7 @@ export function startViewer(parts: ViewerParts): Promise<Viewer> {
       },
       cancel() {
         clearInterval(keepAlive);
+        left.abort();
       },
     });
     return respond(200, body, "text/event-stream; charset=utf-8");
@@ -275,7 +278,7 @@ export function startViewer(parts: ViewerParts): Promise<Viewer> {
     }
     if (first === "executions" && id === "stream" && path.length === 2 && get) {
       const filter = filterFrom(url);
-      return eventStream(request, async (send, signal) => {
+      return eventStream(async (send, signal) => {
         let last = "";
         while (!signal.aborted) {
           const list = await listExecutions(filter);
@@ -303,7 +306,7 @@ export function startViewer(parts: ViewerParts): Promise<Viewer> {
       if (!(await store.getExecution(org, id))) {
         return json({ error: `execution ${id} not found` }, 404);
       }
-      return eventStream(request, async (send, signal) => {
+      return eventStream(async (send, signal) => {
         await executions.watch(
           org,
           id,

@@ -108,6 +108,9 @@ Deno.test({
         for (const s of secrets) assert(!response.body.includes(s), `${what} showed ${s}`);
       };
 
+      // The daemon loads the viewer only when `stigmer ui` asks for it.
+      const before = JSON.parse(await Deno.readTextFile(`${a.dataDir}/daemon.json`));
+      assertEquals(before.viewerPort, undefined);
       const linkA = await viewerLink(a);
       const linkB = await viewerLink(b);
       const host = { Host: `127.0.0.1:${linkA.port}` };

@@ -262,6 +262,15 @@ Deno.test({
       const yaml = await page.$eval("#resource-yaml", (p) => p.textContent ?? "");
       assert(yaml.includes("name: pipeline") && yaml.includes("fork:"), yaml);
       await screenshot(page, "viewer-resources.png", shots);
+
+      // A narrow window: one column, nothing wider than the window (the graph scrolls inside).
+      await page.setViewport({ width: 420, height: 800 });
+      await page.goto(`${link.origin}/#/executions/${id}`, { waitUntil: "load" });
+      await waitInPage(page, "the graph", () => !!document.querySelector("svg.graph"));
+      const overflow = await page.evaluate(() =>
+        document.documentElement.scrollWidth - document.documentElement.clientWidth
+      );
+      assertEquals(overflow, 0, "the page is wider than a narrow window");
     } finally {
       await chromium.close();
       await home.cleanup();
