@@ -281,9 +281,9 @@ export function startViewer(parts: ViewerParts): Promise<Viewer> {
       return eventStream(async (send, signal) => {
         let last = "";
         while (!signal.aborted) {
-          const list = await listExecutions(filter);
-          const now = JSON.stringify(list);
-          if (now !== last) await send("executions", { executions: list });
+          const update = { executions: await listExecutions(filter), targets: await targets() };
+          const now = JSON.stringify(update);
+          if (now !== last) await send("executions", update);
           last = now;
           await new Promise<void>((resolve) => {
             const timer = setTimeout(done, LIST_POLL_MS);

@@ -87,15 +87,14 @@ function ExecutionsPage() {
   const [targets, setTargets] = useState([]);
   const [error, setError] = useState("");
   useEffect(() => {
-    api("executions").then((r) => setTargets(r.targets), (e) => setError(e.message));
-  }, []);
-  useEffect(() => {
     const query = new URLSearchParams();
     if (filter.phase) query.set("phase", filter.phase);
     if (filter.target) query.set("target", filter.target);
     const source = new EventSource(`/api/executions/stream?${query}`);
     source.addEventListener("executions", (e) => {
-      setList(JSON.parse(e.data).executions);
+      const update = JSON.parse(e.data);
+      setList(update.executions);
+      setTargets(update.targets);
       setError("");
     });
     source.onerror = () => setError("connection to the daemon lost; retrying…");
