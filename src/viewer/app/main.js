@@ -514,8 +514,8 @@ function ExecutionPage({ id }) {
       `
       : ""
   }
-        <h2>Input</h2><${Json} value=${execution.input} label="execution input" />
-        <h2>Output</h2>
+        <h2>Run input</h2><${Json} value=${execution.input} label="execution input" />
+        <h2>Run output</h2>
         ${
     TERMINAL.has(phase)
       ? html`<${Json} value=${
