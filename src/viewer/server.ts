@@ -186,7 +186,7 @@ export function startViewer(parts: ViewerParts): Promise<Viewer> {
         };
         produce(send, signal)
           .catch((err) => {
-            if (!signal.aborted) send("error", { message: (err as Error).message });
+            if (!signal.aborted) send("failure", { message: (err as Error).message });
           })
           .finally(() => {
             clearInterval(keepAlive);
