@@ -15,9 +15,11 @@ import { graphStates, launchBrowser, screenshot, viewerLink, waitInPage } from "
 // deno-lint-ignore no-explicit-any
 declare const document: any;
 
-const WORKFLOW = workflowManifest(
-  "pipeline",
-  `
+/** The workflow; its `pause` task waits until the test creates the file `gate`. */
+const workflow = (gate: string) =>
+  workflowManifest(
+    "pipeline",
+    `
     - prepare:
         set:
           items: [1, 2, 3]
@@ -53,12 +55,16 @@ const WORKFLOW = workflowManifest(
                 set:
                   recovered: true
     - pause:
-        wait: PT4S
+        run:
+          shell:
+            command: 'while [ ! -e "$GATE" ]; do sleep 0.1; done'
+            environment:
+              GATE: ${gate}
     - finish:
         set:
           done: true
 `,
-);
+  );
 
 Deno.test({
   name: "viewer: a workflow's graph, states (live), timeline and a task's output in Chromium",
@@ -70,7 +76,8 @@ Deno.test({
     const shots = await Deno.makeTempDir({ prefix: "stigmer-viewer-shots-" });
     const chromium = await launchBrowser();
     try {
-      const dir = await writeProject(home, "viewer", { "pipeline.yaml": WORKFLOW });
+      const gate = `${home.home}/gate`;
+      const dir = await writeProject(home, "viewer", { "pipeline.yaml": workflow(gate) });
       await applyProject(home, dir);
       const link = await viewerLink(home);
       const { page } = chromium;
@@ -120,6 +127,7 @@ Deno.test({
         "RUNNING",
       );
 
+      await Deno.writeTextFile(gate, "open");
       await waitInPage(
         page,
         "the run to complete on the page",
