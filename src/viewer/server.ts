@@ -17,7 +17,7 @@ import type { Execution, ExecutionEvent } from "../model/execution.ts";
 import { KINDS } from "../model/resource.ts";
 import { APP_CSS, APP_JS, INDEX_HTML } from "./assets.gen.ts";
 
-/** How long the link `stigmer ui` prints may wait to be opened. */
+/** How long the link `stigmer ui` prints may wait to be opened (the CLI says so: LINK_LIFE). */
 export const TOKEN_TTL_MS = 5 * 60_000;
 /** Executions the list shows (newest first). */
 const LIST_LIMIT = 200;

@@ -58,6 +58,9 @@ export async function openInBrowser(url: string): Promise<string | undefined> {
   return waited.success ? undefined : `${command} exited with code ${waited.code}`;
 }
 
+/** How long a link is good (the viewer's TOKEN_TTL_MS, src/viewer/server.ts). */
+const LINK_LIFE = "within 5 minutes";
+
 export async function ui(opts: UiOptions): Promise<void> {
   const { selection } = await resolveSelection({});
   if (selection.type !== "local") {
@@ -84,11 +87,11 @@ export async function ui(opts: UiOptions): Promise<void> {
     backend.channel.close();
   }
   if (!opts.open) {
-    info("Open this link in a browser (it works once, within 5 minutes):");
+    info(`Open this link in a browser (it works once, ${LINK_LIFE}):`);
     writeOut(url);
     return;
   }
-  info("Opening the run viewer in your browser (the link works once, within 5 minutes):");
+  info(`Opening the run viewer in your browser (the link works once, ${LINK_LIFE}):`);
   writeOut(url);
   const failed = await openInBrowser(url);
   if (failed) warn(`could not open a browser (${failed}): open the link above yourself`);
