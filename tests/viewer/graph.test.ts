@@ -152,3 +152,23 @@ Deno.test("transcript: streamed text joined, tool calls with arguments, result a
     { kind: "agent", agent: "reader", task: "reader", text: "Hello" },
   ]);
 });
+
+Deno.test("graph: a jump back (a loop made with then) and empty bodies still lay out", () => {
+  const graph = buildGraph({
+    do: [
+      { ask: { set: { n: 1 } } },
+      {
+        check: { switch: [{ again: { when: ".n < 3", then: "ask" } }, { done: { then: "end" } }] },
+      },
+      { empty: { do: [] } },
+    ],
+  });
+  const edges = graph.edges.map((e: { from: string; to: string; label: string }) =>
+    `${e.from} -> ${e.to} [${e.label}]`
+  );
+  assert(edges.includes("do/1/check -> do/0/ask [again]"), edges.join("\n"));
+  assert(edges.includes(`do/1/check -> ${END} [done]`), edges.join("\n"));
+  const layout = layoutGraph(graph);
+  assert(layout.edges.every((e: { points: unknown[] }) => e.points.length >= 2));
+  assert(layout.width > 0 && layout.height > 0);
+});
