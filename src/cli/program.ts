@@ -26,6 +26,7 @@ import type { ServerRunOptions } from "./commands/server/run.ts";
 import type { LoginOptions } from "./commands/login.ts";
 import type { ExecutionListOptions } from "./commands/executions/list.ts";
 import type { EmitOptions } from "./commands/events.ts";
+import type { UiOptions } from "./commands/ui.ts";
 
 export const NAME = "stigmer";
 
@@ -327,6 +328,21 @@ const events = buildRouteMap({
 });
 
 const noArguments = {} as const;
+
+const ui = buildCommand<UiOptions, []>({
+  loader: reported(async () => (await import("./commands/ui.ts")).ui),
+  parameters: {
+    flags: {
+      open: {
+        kind: "boolean",
+        default: true,
+        brief: "open the browser (--no-open: only print the link)",
+      },
+      autoStart,
+    },
+  },
+  docs: { brief: "see runs in the browser: the local daemon's run viewer" },
+});
 
 const server = buildRouteMap({
   routes: {
@@ -740,6 +756,7 @@ const root = buildRouteMap({
     executions,
     sessions,
     secret,
+    ui,
     events,
     server,
     init,

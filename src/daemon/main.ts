@@ -24,6 +24,8 @@ import { parseDuration } from "../config/duration.ts";
 import { McpProcessRecord } from "../mcp/process_record.ts";
 import { SecretVault } from "../secrets/vault.ts";
 import { SessionStore } from "../agents/sessions.ts";
+import type { DaemonInfo } from "../rpc/daemon_info.ts";
+import type { Viewer } from "../viewer/server.ts";
 
 function splitHostPort(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(":");
@@ -185,6 +187,31 @@ export async function runDaemon(argv: string[]): Promise<number> {
       },
     });
 
+    // The run viewer (SPEC §12) loads only when `stigmer ui` first asks for it.
+    let info: DaemonInfo | undefined;
+    let viewer: Promise<Viewer> | undefined;
+    runtime.openViewer = async () => {
+      if (shuttingDown) throw new Error("the daemon is stopping");
+      if (!viewer) {
+        const starting = import("../viewer/server.ts").then(async ({ startViewer }) => {
+          const started = await startViewer({
+            store,
+            executions,
+            org: LOCAL_ORG,
+            activity,
+            log,
+          });
+          log.info(`run viewer listening on 127.0.0.1:${started.port}`);
+          if (info) writeDaemonInfo(paths.daemonInfo, info = { ...info, viewerPort: started.port });
+          return started;
+        });
+        viewer = starting;
+        starting.catch(() => viewer === starting && (viewer = undefined));
+      }
+      const started = await viewer;
+      return { url: started.newLink(), port: started.port };
+    };
+
     const shutdown = async (reason: string) => {
       if (shuttingDown) return;
       shuttingDown = true;
@@ -192,6 +219,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
       log.info(`shutting down: ${reason}`);
       clearInterval(idleTimer);
       scheduler?.stop();
+      await viewer?.then((v) => v.close(), () => {});
       await executions.stopAll("the daemon stopped");
       await stopServer(server);
       removeDaemonInfo(paths.daemonInfo, instanceId);
@@ -220,14 +248,17 @@ export async function runDaemon(argv: string[]): Promise<number> {
     }
     runtime.endpoint = `${host}:${port}`;
     health.serving = true;
-    writeDaemonInfo(paths.daemonInfo, {
-      pid: Deno.pid,
-      port,
-      host,
-      version,
-      instanceId,
-      startedAt: startedAt.toISOString(),
-    });
+    writeDaemonInfo(
+      paths.daemonInfo,
+      info = {
+        pid: Deno.pid,
+        port,
+        host,
+        version,
+        instanceId,
+        startedAt: startedAt.toISOString(),
+      },
+    );
     log.info(`listening on ${host}:${port}`);
     await scheduler?.start([LOCAL_ORG]);
     // Runs a killed daemon left behind go on from their last checkpoint.

@@ -10,6 +10,8 @@ export interface DaemonInfo {
   version: string;
   instanceId: string;
   startedAt: string;
+  /** The run viewer's port on 127.0.0.1, once `stigmer ui` started it (SPEC §12). */
+  viewerPort?: number;
 }
 
 export function readDaemonInfo(path: string): DaemonInfo | undefined {
@@ -32,6 +34,7 @@ export function readDaemonInfo(path: string): DaemonInfo | undefined {
         version: String(info.version ?? ""),
         instanceId: info.instanceId,
         startedAt: String(info.startedAt ?? ""),
+        ...(typeof info.viewerPort === "number" ? { viewerPort: info.viewerPort } : {}),
       };
     }
   } catch { /* a torn or foreign file is treated as absent */ }

@@ -16,6 +16,8 @@ export interface Runtime {
   /** Executions in progress in the whole backend (every server on a shared database). */
   backendRunningExecutions(orgs?: readonly string[]): Promise<number>;
   requestShutdown(reason: string): void;
+  /** The run viewer's URL with a fresh one-time token (SPEC §12); the local daemon only. */
+  openViewer?(): Promise<{ url: string; port: number }>;
 }
 
 /** Counts calls in flight and remembers the last one, for the idle timeout. */

@@ -18,7 +18,9 @@ const SERVER_SIDE = ["executions", "engine", "agents", "mcp", "secrets", "store"
 const MAY_IMPORT: Record<string, readonly string[]> = {
   cli: ["client", "rpc", "project", "model", "config"],
   client: ["rpc", "model", "config"],
-  daemon: SERVER_SIDE.concat("server", "rpc", "model", "config"),
+  daemon: SERVER_SIDE.concat("server", "viewer", "rpc", "model", "config"),
+  // The run viewer runs inside the daemon (loaded when first asked for) and reads its runs.
+  viewer: ["server", "store", "model", "rpc"],
   server: SERVER_SIDE.concat("rpc", "project", "model", "config"),
   executions: ["engine", "agents", "mcp", "secrets", "store", "rpc", "model"],
   engine: ["model"],

@@ -55,6 +55,7 @@ const WARM: Record<string, string[]> = {
   "executions get": [...BACKEND, cli("commands/executions/get.ts")],
   "executions cancel": [...BACKEND, cli("commands/executions/cancel.ts")],
   "server status": [...PARSED, cli("commands/server/status.ts")],
+  "ui": [...BACKEND, cli("commands/ui.ts")],
   "stigmer <command> --help": PARSED,
 };
 

@@ -15,6 +15,8 @@ function strangerCalls(channel: Channel): Record<string, () => Promise<unknown>>
     Hello: () => makeClient(channel, DaemonServiceDefinition).hello({ clientVersion: "x" }),
     Status: () => makeClient(channel, DaemonServiceDefinition).status({}),
     Shutdown: () => makeClient(channel, DaemonServiceDefinition).shutdown({ reason: "stranger" }),
+    // It hands out a link into the run viewer: the token matters here most of all.
+    OpenViewer: () => makeClient(channel, DaemonServiceDefinition).openViewer({}),
     Check: () => makeClient(channel, HealthDefinition).check({ service: "" }),
     List: () =>
       makeClient(channel, ResourceServiceDefinition).list({ org: "local", kind: "Agent" }),

@@ -61,5 +61,14 @@ export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceD
       setTimeout(() => runtime.requestShutdown(reason), 0);
       return {};
     },
+    openViewer: async () => {
+      if (!runtime.openViewer) {
+        throw new GrpcError(
+          Status.UNIMPLEMENTED,
+          "the run viewer is served by the local daemon only",
+        );
+      }
+      return await runtime.openViewer();
+    },
   };
 }

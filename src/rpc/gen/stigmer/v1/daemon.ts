@@ -55,6 +55,15 @@ export interface ShutdownRequest {
 export interface ShutdownResponse {
 }
 
+export interface OpenViewerRequest {
+}
+
+export interface OpenViewerResponse {
+  /** http://127.0.0.1:PORT/?token=… : the token is good once, for a few minutes. */
+  url: string;
+  port: number;
+}
+
 function createBaseHelloRequest(): HelloRequest {
   return { clientVersion: "" };
 }
@@ -612,6 +621,116 @@ export const ShutdownResponse: MessageFns<ShutdownResponse> = {
   },
 };
 
+function createBaseOpenViewerRequest(): OpenViewerRequest {
+  return {};
+}
+
+export const OpenViewerRequest: MessageFns<OpenViewerRequest> = {
+  encode(_: OpenViewerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenViewerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenViewerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<OpenViewerRequest>, I>>(base?: I): OpenViewerRequest {
+    return OpenViewerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenViewerRequest>, I>>(_: I): OpenViewerRequest {
+    const message = createBaseOpenViewerRequest();
+    return message;
+  },
+};
+
+function createBaseOpenViewerResponse(): OpenViewerResponse {
+  return { url: "", port: 0 };
+}
+
+export const OpenViewerResponse: MessageFns<OpenViewerResponse> = {
+  encode(message: OpenViewerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.url !== "") {
+      writer.uint32(10).string(message.url);
+    }
+    if (message.port !== 0) {
+      writer.uint32(16).int32(message.port);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenViewerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenViewerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.port = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<OpenViewerResponse>, I>>(base?: I): OpenViewerResponse {
+    return OpenViewerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenViewerResponse>, I>>(object: I): OpenViewerResponse {
+    const message = createBaseOpenViewerResponse();
+    message.url = object.url ?? "";
+    message.port = object.port ?? 0;
+    return message;
+  },
+};
+
 export type DaemonServiceDefinition = typeof DaemonServiceDefinition;
 export const DaemonServiceDefinition = {
   name: "DaemonService",
@@ -638,6 +757,15 @@ export const DaemonServiceDefinition = {
       requestType: ShutdownRequest as typeof ShutdownRequest,
       requestStream: false,
       responseType: ShutdownResponse as typeof ShutdownResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** The run viewer (SPEC §12), started on first use; local daemon only. */
+    openViewer: {
+      name: "OpenViewer",
+      requestType: OpenViewerRequest as typeof OpenViewerRequest,
+      requestStream: false,
+      responseType: OpenViewerResponse as typeof OpenViewerResponse,
       responseStream: false,
       options: {},
     },
