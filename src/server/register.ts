@@ -13,7 +13,7 @@ import { sessionHandlers } from "./services/session.ts";
 import { addService, type Principal, type ServerHooks } from "./grpc_adapter.ts";
 import { healthHandlers } from "./services/health.ts";
 import { daemonHandlers } from "./services/daemon.ts";
-import { resourceHandlers } from "./services/resource.ts";
+import { lazyHandlers } from "./lazy_handlers.ts";
 import { executionHandlers } from "./services/execution.ts";
 import { type AgentParts, ExecutionManager } from "./executions/manager.ts";
 import type { LlmSource } from "../model/llm.ts";
@@ -73,21 +73,25 @@ export function registerServices(
   addService(
     server,
     ResourceServiceDefinition,
-    resourceHandlers(
-      parts.store,
-      scheduler
-        ? {
-          changed: (org) =>
-            scheduler.reload(org).catch((err) =>
-              parts.log.error(`reloading the schedules of ${org} failed: ${err}`)
-            ),
-          status: (org, resource) => {
-            if (resource.kind !== "Workflow") return undefined;
-            const next = scheduler.nextStart(org, resource.metadata.id);
-            return next ? { nextStart: next } : undefined;
-          },
-        }
-        : {},
+    lazyHandlers(
+      ResourceServiceDefinition,
+      async () =>
+        (await import("./services/resource.ts")).resourceHandlers(
+          parts.store,
+          scheduler
+            ? {
+              changed: (org) =>
+                scheduler.reload(org).catch((err) =>
+                  parts.log.error(`reloading the schedules of ${org} failed: ${err}`)
+                ),
+              status: (org, resource) => {
+                if (resource.kind !== "Workflow") return undefined;
+                const next = scheduler.nextStart(org, resource.metadata.id);
+                return next ? { nextStart: next } : undefined;
+              },
+            }
+            : {},
+        ),
     ),
     hooks,
   );
