@@ -9,12 +9,9 @@ import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execu
 import { TERMINAL_PHASES } from "../../model/execution.ts";
 import type { Resource } from "../../model/resource.ts";
 import { idPrefixOf } from "../../model/ids.ts";
-import {
-  runWorkflow,
-  WorkflowCancelledError,
-  type WorkflowDocument,
-  type WorkflowRef,
-} from "../../engine/mod.ts";
+// The engine loads with the first workflow run, not with the daemon (its idle memory).
+import type { WorkflowDocument, WorkflowRef } from "../../engine/mod.ts";
+import { WorkflowCancelledError } from "../../engine/errors.ts";
 import { currentLlm, type LlmSource } from "../../model/llm.ts";
 import type { McpProcessRecord } from "../../mcp/process_record.ts";
 import { Redactor } from "../../secrets/vault.ts";
@@ -457,6 +454,7 @@ export class ExecutionManager {
         const journal = resumed
           ? await StoreJournal.resume(this.store, id, resumedAt, sealer)
           : StoreJournal.fresh(this.store, id, sealer);
+        const { runWorkflow } = await import("../../engine/engine.ts");
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),

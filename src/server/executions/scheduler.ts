@@ -6,7 +6,7 @@
 // again for an organization whenever its workflows are applied or deleted.
 import type { Resource } from "../../model/resource.ts";
 import type { ResourceStore } from "../../store/store.ts";
-import { type CloudEvent, preloadJq } from "../../engine/mod.ts";
+import type { CloudEvent } from "../../engine/mod.ts";
 import { compileStrategy, Consumption, Correlations } from "../../engine/tasks/listen.ts";
 import { parseDuration } from "../../engine/durations.ts";
 import type { EventBus } from "./event_bus.ts";
@@ -149,7 +149,7 @@ export class Scheduler {
       if (problems.length > 0) {
         throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join("; "));
       }
-      if (needsJq) await preloadJq();
+      if (needsJq) await (await import("../../engine/jq.ts")).loadJq();
       const fresh = () => new Consumption(strategy, new Correlations(null, {}));
       let consumption = fresh();
       let batch: CloudEvent[] = [];
