@@ -103,7 +103,7 @@ function eventWorkflows(): string {
     "---\n" + head("event-source") +
     `    - loop:\n        for: {in: "\${ [range(${EVENTS})] }"}\n        do:\n` +
     `          - tick:\n              emit:\n                event:\n                  with:\n` +
-    `                    source: urn:bench\n                    type: bench.tick\n` +
+    `                    source: https://bench.example/source\n                    type: bench.tick\n` +
     `                    data: "\${ $item }"\n`;
 }
 
