@@ -58,15 +58,15 @@ export function registerServices(
   addService(server, HealthDefinition, healthHandlers(parts.health), hooks);
   addService(server, DaemonServiceDefinition, daemonHandlers(parts.runtime), hooks);
   const bus = new EventBus(parts.log);
-  const executions = new ExecutionManager(
-    parts.store,
-    parts.llm,
-    parts.log,
-    parts.agents,
+  const executions = new ExecutionManager({
+    store: parts.store,
+    llm: parts.llm,
+    log: parts.log,
+    agents: parts.agents,
     bus,
-    parts.localProcesses,
-    parts.runtime.instanceId,
-  );
+    localProcesses: parts.localProcesses,
+    runner: parts.runtime.instanceId,
+  });
   const scheduler = parts.schedules
     ? new Scheduler(parts.store, executions, bus, parts.log)
     : undefined;

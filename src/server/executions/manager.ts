@@ -30,6 +30,20 @@ export interface AgentParts {
   toolTimeoutMs?: number;
 }
 
+/** What an ExecutionManager works with. */
+export interface ExecutionManagerOptions {
+  store: ResourceStore;
+  llm: LlmSource;
+  log: { error(message: string): void };
+  agents?: AgentParts;
+  /** Default: a bus of its own. */
+  bus?: EventBus;
+  /** run: shell|script|container: allowed in the local daemon (the default); a shared server says. */
+  localProcesses?: { allowed: boolean; refusal?: string };
+  /** The serving process's instance id: execution.started/resumed say which process runs it. */
+  runner?: string;
+}
+
 /** Where runs get secret values (SPEC §11): the local daemon's vault. */
 export interface SecretSource {
   get(org: string, name: string): Promise<string>;
@@ -105,17 +119,23 @@ export class ExecutionManager {
   /** Runs this process stopped without ending them, for another server to resume. */
   readonly #handedOver = new Set<string>();
 
-  constructor(
-    private readonly store: ResourceStore,
-    private readonly llm: LlmSource,
-    private readonly log: { error(message: string): void },
-    private readonly agents: AgentParts = {},
-    readonly bus: EventBus = new EventBus(log),
-    /** run: shell|script|container: allowed in the local daemon; a shared server says. */
-    private readonly localProcesses: { allowed: boolean; refusal?: string } = { allowed: true },
-    /** The serving process's instance id: execution.started/resumed say which process runs it. */
-    private readonly runner = "",
-  ) {}
+  private readonly store: ResourceStore;
+  private readonly llm: LlmSource;
+  private readonly log: { error(message: string): void };
+  private readonly agents: AgentParts;
+  readonly bus: EventBus;
+  private readonly localProcesses: { allowed: boolean; refusal?: string };
+  private readonly runner: string;
+
+  constructor(options: ExecutionManagerOptions) {
+    this.store = options.store;
+    this.llm = options.llm;
+    this.log = options.log;
+    this.agents = options.agents ?? {};
+    this.bus = options.bus ?? new EventBus(options.log);
+    this.localProcesses = options.localProcesses ?? { allowed: true };
+    this.runner = options.runner ?? "";
+  }
 
   /** A workflow of `org` whose document has this namespace, name and version ("latest": any). */
   async #findWorkflow(org: string, ref: WorkflowRef): Promise<WorkflowDocument | undefined> {
