@@ -193,6 +193,13 @@ export class ExecutionManager {
         `session ${call.session} is a conversation with agent ${session.agent}, not ${call.agent}; use another session name`,
       );
     }
+    // A resumed run goes on from the history its first run saw; a new one records it.
+    let history = session?.messages;
+    const kept = call.journal?.session;
+    if (kept && kept.name === call.session) history = history?.slice(0, kept.history);
+    else if (call.session && call.journal) {
+      await call.journal.recordSession({ name: call.session, history: history?.length ?? 0 });
+    }
     const result = await runAgent({
       store: this.store,
       llm: await currentLlm(this.llm),
@@ -207,7 +214,7 @@ export class ExecutionManager {
       secrets: this.#lookup(org),
       redactor: this.#redactors.get(executionId),
       emit: (event) => this.#emit(executionId, event),
-      history: session?.messages,
+      history,
       journal: call.journal,
     });
     if (call.session && this.sessions) {
@@ -513,7 +520,8 @@ export class ExecutionManager {
           message: request.message,
           task: target.metadata.name,
           signal,
-          session: request.session || undefined,
+          // A resumed run's session is in its checkpoints (the stored execution has none).
+          session: (resumed ? journal.session?.name : undefined) ?? (request.session || undefined),
           journal,
         });
         await this.#emit(id, {
