@@ -235,16 +235,40 @@ export class ExecutionManager {
     this.#distribution = distribution;
   }
 
-  /** A queued run reached this server: runs (or resumes) it here until it ends. */
-  async runHere(job: RunJob): Promise<void> {
+  /**
+   * A queued run reached this server: runs (or resumes) it here until it ends, or until
+   * `relayAfterMs`, when it is handed over before the queue's cap on a job runs out.
+   */
+  async runHere(job: RunJob, relayAfterMs?: number): Promise<void> {
     const already = this.#running.get(job.id);
-    if (already) return await already.done;
+    if (already) {
+      // A new attempt of a job whose run still goes on here (the queue failed the job: its cap
+      // ran out first, or a stop): it follows the run, and fails too if the run is handed over.
+      await already.done;
+      if (this.#handedOver.has(job.id)) throw new Error(`${job.id} handed over`);
+      return;
+    }
     const execution = await this.store.getExecution(job.org, job.id);
     if (!execution || TERMINAL_PHASES.has(execution.phase)) return;
     await this.resume(execution);
-    await this.#running.get(job.id)?.done;
-    // Failing the job hands the run to another server at once.
-    if (this.#handedOver.has(job.id)) throw new Error(`${job.id} handed over: this server stops`);
+    const running = this.#running.get(job.id);
+    // Past the job's cap, pg-boss would give the run to another server while this one still
+    // runs it: stop here first (the task in flight runs again there, a wait only its rest).
+    const relay = running && relayAfterMs !== undefined
+      ? setTimeout(
+        () =>
+          running.controller.abort(new Error("handover: the queue's job reached its time limit")),
+        relayAfterMs,
+      )
+      : undefined;
+    try {
+      await running?.done;
+    } finally {
+      clearTimeout(relay);
+    }
+    // Failing the job hands the run to another server at once (kept until the run is launched
+    // again: every attempt that followed it here must fail, or the run would be left with no job).
+    if (this.#handedOver.has(job.id)) throw new Error(`${job.id} handed over`);
   }
 
   /** A cancel published by any server: aborts the run if it runs here. */
@@ -316,6 +340,7 @@ export class ExecutionManager {
   }
 
   #launch(execution: Execution, target: Resource, request: StartRequest, resumed: boolean) {
+    this.#handedOver.delete(execution.id);
     const controller = new AbortController();
     const done = this.#run(execution, target, request, controller.signal, resumed)
       .catch((err) => this.log.error(`execution ${execution.id}: ${err?.stack ?? err}`))
