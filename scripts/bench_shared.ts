@@ -7,6 +7,7 @@
 //
 //   deno task bench-shared [--runs 3] [--executions 300] [--quick]
 //
+// One run at a time on an idle server: from Start to RUNNING and to its end (10 a round).
 // Executions per second: N runs started round-robin through the servers (12 starts in flight
 // in all, whatever the number of servers), over the time from the first start to the last
 // run's completion as the store records it.
@@ -228,6 +229,8 @@ interface Throughput {
 }
 
 export interface SharedBench {
+  /** One run at a time on an idle server: Start to RUNNING, and to its end (ms). */
+  lone: { queuedMs: number; totalMs: number }[];
   floor: Throughput[];
   oneServer: Throughput[];
   threeServers: Throughput[];
@@ -241,7 +244,13 @@ export async function measureShared(log = (line: string) => console.error(line))
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (req) => Response.json({ n: Number(new URL(req.url).pathname.split("/")[3]) }),
   );
-  const result: SharedBench = { floor: [], oneServer: [], threeServers: [], failovers: [] };
+  const result: SharedBench = {
+    lone: [],
+    floor: [],
+    oneServer: [],
+    threeServers: [],
+    failovers: [],
+  };
   let base = 0;
   const backends: Backend[] = [];
   try {
@@ -252,6 +261,26 @@ export async function measureShared(log = (line: string) => console.error(line))
     // Warm-up: every server has loaded the engine and opened its pool.
     await throughput(one, [0], "work", base += 10_000);
     await throughput(three, [0, 1, 2], "work", base += 10_000);
+    // One run at a time: how long an idle server takes to pick a new run up.
+    const client = makeClient(one.channels[0], ExecutionServiceDefinition);
+    for (let i = 0; i < 10 * RUNS; i++) {
+      const { id } = await client.start({
+        org: "acme",
+        target: "one",
+        targetKind: "",
+        inputJson: JSON.stringify({ run: -1 - i }),
+        message: "",
+      });
+      while (await ended(one.sql, [id]) < 1) await sleep(10);
+      const [r] = await one.sql<{ created_at: string; started_at: string; finished_at: string }[]>`
+        SELECT created_at, started_at, finished_at FROM executions WHERE id = ${id}`;
+      result.lone.push({
+        queuedMs: Date.parse(r.started_at) - Date.parse(r.created_at),
+        totalMs: Date.parse(r.finished_at) - Date.parse(r.created_at),
+      });
+      await sleep(300 + Math.random() * 700);
+    }
+    log(`lone runs: median ${median(result.lone.map((l) => l.queuedMs))} ms queued`);
     for (let r = 0; r < RUNS; r++) {
       result.floor.push(await throughput(one, [0], "one", base += 10_000));
       result.oneServer.push(await throughput(one, [0], "work", base += 10_000));
@@ -294,7 +323,10 @@ export function sharedRows(r: SharedBench): string[] {
   };
   const s = (ms: number[]) =>
     `${(median(ms) / 1000).toFixed(1)} s (${spread(ms.map((x) => x / 1000))})`;
+  const lone = (xs: number[]) => `${median(xs)} ms (${Math.min(...xs)}–${Math.max(...xs)})`;
   return [
+    `one run on an idle server: Start → running  ${lone(r.lone.map((l) => l.queuedMs))}`,
+    `one run on an idle server: Start → ended    ${lone(r.lone.map((l) => l.totalMs))}`,
     `floor: 1-task set workflow, 1 server       ${rate(r.floor)}`,
     `4-task workflow (2 HTTP calls), 1 server   ${rate(r.oneServer)}`,
     `same workflow, 3 servers on one database   ${rate(r.threeServers)}`,
