@@ -10,6 +10,12 @@ interface StepEntry {
   messages: ModelMessage[];
 }
 
+/** The session an agent run continues, and how many of its messages the run saw first. */
+export interface SessionEntry {
+  name: string;
+  history: number;
+}
+
 interface ToolEntry {
   name: string;
   input: unknown;
@@ -28,6 +34,8 @@ export class AgentJournal {
     steps: number,
     /** Tool results recorded in the step that was in flight, given to the model as they are. */
     readonly replayedTools: number,
+    /** A resumed run: the session it continues, as its first run recorded it. */
+    readonly session?: SessionEntry,
   ) {
     this.#steps = steps;
   }
@@ -43,8 +51,10 @@ export class AgentJournal {
     if (!resume) return new AgentJournal(store, executionId, prefix, [], 0, 0);
     const steps: [number, StepEntry][] = [];
     const tools: [string, ToolEntry][] = [];
+    let session: SessionEntry | undefined;
     for (const { key, entry } of await store.listCheckpoints(executionId)) {
       if (!key.startsWith(prefix)) continue;
+      if (key === `${prefix}session`) session = entry as SessionEntry;
       const rest = key.slice(prefix.length);
       const kind = rest.split("/")[0];
       const id = rest.slice(kind.length + 1);
@@ -85,7 +95,26 @@ export class AgentJournal {
         },
       );
     }
-    return new AgentJournal(store, executionId, prefix, replay, steps.length, pending.length);
+    return new AgentJournal(
+      store,
+      executionId,
+      prefix,
+      replay,
+      steps.length,
+      pending.length,
+      session,
+    );
+  }
+
+  /**
+   * Records the session a new run continues (the execution itself does not keep it), so a
+   * resumed run saves its conversation back to the same session, from the same history.
+   */
+  recordSession(session: SessionEntry): Promise<void> {
+    return this.store.putCheckpoint(this.executionId, {
+      key: `${this.prefix}session`,
+      entry: session,
+    });
   }
 
   /** Steps completed so far (recorded before this process took the run, and since). */

@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { WorkflowError } from "./errors.ts";
 import type { TaskResult } from "./task.ts";
-import type { JournalEntry } from "./types.ts";
+import type { EngineJournal, JournalEntry } from "./types.ts";
 
 interface Scope {
   /** Occurrence numbers from the root, e.g. "1.4" (second top-level run, fifth inside it). */
@@ -43,6 +43,18 @@ export class JournalKeys {
 /** The journal key of the task running now (for what it records itself, e.g. an agent's steps). */
 export function currentJournalKey(): string | undefined {
   return scopes.getStore()?.key;
+}
+
+/**
+ * A value the running task keeps across a resume (EngineJournal.mark): the one an earlier
+ * run of this same task recorded under `name`, else `value` (recorded now). Without a
+ * journal, `value`.
+ */
+export async function keptValue<T>(journal: EngineJournal | undefined, name: string, value: T) {
+  const key = currentJournalKey();
+  if (!journal?.mark || key === undefined) return { value, kept: false };
+  const recorded = await journal.mark(`${key}#${name}`, value);
+  return { value: recorded as T, kept: recorded !== value };
 }
 
 /** What to record for a task whose run returned `result`. */

@@ -143,6 +143,12 @@ export interface EngineJournal {
   replay(key: string, task: string): JournalEntry | undefined | Promise<JournalEntry | undefined>;
   /** A task's run ended: awaited before anything else happens in that branch of the run. */
   record(key: string, entry: JournalEntry, task: string): void | Promise<void>;
+  /**
+   * A value a task keeps while it runs, across a resume (a `wait` records when it began): the
+   * value recorded at `key` by an earlier run of the same task, else `value`, recorded now.
+   * Without it, a resumed `wait` waits its whole duration again.
+   */
+  mark?(key: string, value: unknown): unknown | Promise<unknown>;
 }
 
 export interface RunOptions {

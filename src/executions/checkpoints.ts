@@ -4,9 +4,14 @@
 import type { EngineJournal, JournalEntry } from "../engine/mod.ts";
 import type { ResourceStore } from "../store/store.ts";
 
+/** A value a running task keeps across a resume (EngineJournal.mark), e.g. when a wait began. */
+interface MarkEntry {
+  mark: unknown;
+}
+
 /** Encrypts checkpoints that may hold secret values, and opens them on resume. */
 export interface CheckpointSealer {
-  seal(key: string, entry: JournalEntry): Promise<unknown>;
+  seal(key: string, entry: JournalEntry | MarkEntry): Promise<unknown>;
   open(key: string, stored: unknown): Promise<JournalEntry>;
 }
 
@@ -104,5 +109,16 @@ export class StoreJournal implements EngineJournal {
   async record(key: string, entry: JournalEntry): Promise<void> {
     const stored = this.sealer ? await this.sealer.seal(key, entry) : entry;
     await this.store.putCheckpoint(this.executionId, { key, entry: stored });
+  }
+
+  /** A running task's kept value (a `wait`'s start): recorded once, the same on resume. */
+  async mark(key: string, value: unknown): Promise<unknown> {
+    const recorded = this.#recorded.get(key) as MarkEntry | undefined;
+    if (recorded && "mark" in recorded) return recorded.mark;
+    const entry: MarkEntry = { mark: value };
+    this.#recorded.set(key, entry as unknown as JournalEntry);
+    const stored = this.sealer ? await this.sealer.seal(key, entry) : entry;
+    await this.store.putCheckpoint(this.executionId, { key, entry: stored });
+    return value;
   }
 }

@@ -5,19 +5,44 @@
 // resumes the run from its checkpoints. Cancels are published to every server's own queue.
 import { PgBoss } from "pg-boss";
 
-const RUNS_QUEUE = "stigmer-executions";
+/** pg-boss's schema on the shared database. */
+export const QUEUE_SCHEMA = "stigmer_queue";
+export const RUNS_QUEUE = "stigmer-executions";
 const CANCEL_EVENT = "stigmer-execution-cancel";
 /** pg-boss's smallest heartbeat: a dead server's runs move within about this long (+ a poll). */
 const HEARTBEAT_SECONDS = 10;
+
+/** The runs queue, as the first server to start creates it. */
+export const RUNS_QUEUE_OPTIONS = {
+  heartbeatSeconds: HEARTBEAT_SECONDS,
+  // A run fails inside the engine, never in the job: a retry means its server died.
+  retryLimit: 1000,
+  retryDelay: 0,
+  // pg-boss caps a job at 24 hours: a longer run is relayed to a new attempt before.
+  expireInSeconds: 23 * 3600,
+};
 
 export interface RunJob {
   org: string;
   id: string;
 }
 
+/**
+ * When a server hands a run it still runs on to the next job: before pg-boss's cap on a job
+ * (expireInSeconds, at most 24 hours) fails the job and another server resumes the run while
+ * this one still runs it. 10 minutes before the cap, or a quarter of a shorter one before it.
+ */
+export function relayAfterMs(expireInSeconds: number): number {
+  return Math.max(0, expireInSeconds * 1000 - Math.min(600_000, expireInSeconds * 250));
+}
+
 export interface DistributionHandlers {
-  /** Runs (or resumes) the execution here; resolves when it ended. */
-  run(job: RunJob): Promise<void>;
+  /**
+   * Runs (or resumes) the execution here; resolves when it ended. A run still going after
+   * `relayAfterMs` is handed over (left RUNNING with its checkpoints) and the promise
+   * rejects, which fails the job: the queue gives the run to a server as a new attempt.
+   */
+  run(job: RunJob, relayAfterMs: number): Promise<void>;
   /** Cancels the execution if it runs in this process. */
   cancel(job: RunJob): void;
 }
@@ -35,7 +60,7 @@ export class Distribution {
       const boss = new PgBoss(
         {
           connectionString: databaseUrl,
-          schema: "stigmer_queue",
+          schema: QUEUE_SCHEMA,
           // The registry reads the host name (--allow-sys); servers find each other by their jobs.
           registerInstance: false,
           monitorIntervalSeconds: 1,
@@ -47,14 +72,7 @@ export class Distribution {
     };
     const setUp = async (boss: PgBoss) => {
       await boss.start();
-      await ensureQueue(boss, RUNS_QUEUE, {
-        heartbeatSeconds: HEARTBEAT_SECONDS,
-        // A run fails inside the engine, never in the job: a retry means its server died.
-        retryLimit: 1000,
-        retryDelay: 0,
-        // pg-boss caps a job at 24 hours: a longer run is handed to another server then.
-        expireInSeconds: 23 * 3600,
-      });
+      await ensureQueue(boss, RUNS_QUEUE, RUNS_QUEUE_OPTIONS);
       const cancels = `stigmer-cancel-${instanceId}`;
       await ensureQueue(boss, cancels, { retryLimit: 0, deleteAfterSeconds: 3600 });
       await boss.subscribe(CANCEL_EVENT, cancels);
@@ -62,7 +80,7 @@ export class Distribution {
       await boss.work<RunJob>(
         RUNS_QUEUE,
         { pollingIntervalSeconds: 1, batchSize: 1, localConcurrency: options.concurrency },
-        async ([job]) => await handlers.run(job.data),
+        async ([job]) => await handlers.run(job.data, relayAfterMs(job.expireInSeconds)),
       );
       await boss.work<RunJob>(cancels, { pollingIntervalSeconds: 0.5 }, (jobs) => {
         for (const job of jobs) handlers.cancel(job.data);

@@ -103,6 +103,8 @@ interface Case {
   requests?: number[];
   /** The steps recorded. */
   steps?: number[];
+  /** `run --session NAME`: the resumed run saves its conversation back to it. */
+  session?: string;
 }
 
 async function interruptedRun(c: Case): Promise<void> {
@@ -137,7 +139,12 @@ mcpServers:
     });
     await applyProject(home, project);
 
-    const live = spawnCli(home, ["run", c.target, ...(c.target === "counter" ? ["-m", "go"] : [])]);
+    const live = spawnCli(home, [
+      "run",
+      c.target,
+      ...(c.target === "counter" ? ["-m", "go"] : []),
+      ...(c.session ? ["--session", c.session] : []),
+    ]);
     await live.waitFor(/Started (aex|wex)-/);
     const id = startedId(live.stderr)!;
     // tool_a completed, tool_b in flight: the daemon dies now.
@@ -191,6 +198,20 @@ mcpServers:
     );
     console.log(`checkpoints of the run: ${recorded.join(", ")}`);
 
+    if (c.session) {
+      // The resumed run saved the whole conversation to the session it was started with.
+      const shown = await home.run(["sessions", "get", c.session, "--json"]);
+      assertExit(shown, 0, "stigmer sessions get");
+      const session = JSON.parse(shown.stdout);
+      assertEquals(session.agent, "counter");
+      assertEquals(session.executions, [id]);
+      const text = JSON.stringify(session.messages);
+      for (const part of ["tool_a result 1", "tool_b result 2", "done: tool_a result 1"]) {
+        assertIncludes(text, part, "the session's messages");
+      }
+      assertEquals(session.messages[0], { role: "user", content: "go" });
+    }
+
     // No MCP server left: the next daemon stopped the one the killed daemon left.
     await assertNoneLeft({ argsInclude: script });
   } finally {
@@ -239,4 +260,14 @@ Deno.test("An agent step interrupted between its parallel tool calls resumes wit
     prefix: "agent/counter/",
     requests: [0, 1, 2],
     steps: [1, 2],
+  }));
+
+Deno.test("An agent run with --session interrupted between tool calls saves its session when it ends", () =>
+  interruptedRun({
+    target: "counter",
+    files: {},
+    session: "kept",
+    output: { message: "done: tool_a result 1 | tool_b result 2" },
+    resumedAt: ["counter", "resumed at counter, step 2"],
+    prefix: "agent/counter/",
   }));

@@ -1,8 +1,8 @@
 // Shared servers on one PostgreSQL database (SPEC §9, §13): three `server run` processes;
-// executions started round-robin through them run wherever the queue sends them; one
-// server is SIGKILLed mid-load and its runs resume on the others. Every run completes,
-// each completed HTTP call made once (only a call in flight may repeat); Watch and Cancel
-// work through any server.
+// 300 executions started round-robin through them run wherever the queue sends them; one
+// server (C) is SIGKILLed mid-load and its runs resume on the others. Every run completes,
+// each completed HTTP call made once (only a call in flight may repeat); Watch through B
+// of a run C had, cancel through A of a run on C.
 import { Channel, makeClient } from "../../src/client/grpc_fetch.ts";
 import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
 import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
@@ -12,8 +12,8 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { startPgCluster } from "./pg_cluster.ts";
 import { createToken, type ServerProcess, startServer } from "./server_process.ts";
 
-/** The issue asks for 300; 60 on these shared 2-core machines (say so in the report). */
-const EXECUTIONS = 60;
+/** As the issue asks; each run's work is short (two loopback calls, a 1 s wait). */
+const EXECUTIONS = 300;
 
 function spec(port: number, wait: string) {
   const call = (n: number) => ({
@@ -82,7 +82,7 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
         {
           kind: "Workflow",
           name: "shared",
-          specJson: JSON.stringify(spec(counter.addr.port, "PT2S")),
+          specJson: JSON.stringify(spec(counter.addr.port, "PT1S")),
         },
         {
           kind: "Workflow",
@@ -92,40 +92,78 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
       ],
     });
 
+    // Cancel through A a run that C runs. Until one of them runs on C (the queue decides
+    // where: whichever server asks first; each lands on C about a third of the time).
+    const long: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = (await c.start({
+        org: "acme",
+        target: "long",
+        targetKind: "",
+        inputJson: JSON.stringify({ run: 1000 + i }),
+        message: "",
+      })).id;
+      long.push(id);
+      let execution = await a.get({ org: "acme", id });
+      while (execution.phase !== "RUNNING") {
+        await sleep(100);
+        execution = await a.get({ org: "acme", id });
+      }
+      if ((await runners(id)).started[0] === instances[2]) break;
+    }
+    let cancelledOnC = 0;
+    for (const id of long) {
+      const cancelled = await a.cancel({ org: "acme", id });
+      assertEquals(cancelled.phase, "CANCELLED", JSON.stringify(cancelled));
+      if ((await runners(id)).started[0] === instances[2]) cancelledOnC++;
+    }
+    assert(cancelledOnC > 0, `no long run landed on C in ${long.length} tries`);
+
     const ids: string[] = [];
     const clients = [a, b, c];
-    for (let run = 0; run < EXECUTIONS; run++) {
-      const execution = await clients[run % 3].start({
-        org: "acme",
-        target: "shared",
-        targetKind: "",
-        inputJson: JSON.stringify({ run }),
-        message: "",
-      });
-      ids.push(execution.id);
-    }
+    const startedAt = performance.now();
+    // Round-robin, two starts in flight per server at a time.
+    let next = 0;
+    await Promise.all(Array.from({ length: 6 }, async () => {
+      while (next < EXECUTIONS) {
+        const run = next++;
+        ids[run] = (await clients[run % 3].start({
+          org: "acme",
+          target: "shared",
+          targetKind: "",
+          inputJson: JSON.stringify({ run }),
+          message: "",
+        })).id;
+      }
+    }));
+    const startMs = performance.now() - startedAt;
     // Status through A: runs in progress on A, and in the whole backend (A, B and C).
     const status = await makeClient(channels[0], DaemonServiceDefinition).status({});
     assert(
       status.backendRunningExecutions > status.runningExecutions,
       `status: ${status.runningExecutions} here, ${status.backendRunningExecutions} in the backend`,
     );
-    // Mid-load: server C dies with its runs in flight.
-    await sleep(1500);
+    // Mid-load: server C dies with its runs in flight (the queue still holds many).
+    const onCNow = (await makeClient(channels[2], DaemonServiceDefinition).status({}))
+      .runningExecutions;
+    assert(onCNow > 0, "C runs nothing: the load ended before the kill");
     await servers[2].kill();
     const killedAt = performance.now();
 
     // Watch through B a run that C had started: it resumes elsewhere, B streams it live.
     let onC: string | undefined;
-    for (const id of ids) {
-      const { started, events } = await runners(id);
-      if (
-        started[0] === instances[2] && !events.some((e) => e.type === "execution.completed") &&
-        (await a.get({ org: "acme", id })).phase === "RUNNING"
-      ) {
-        onC = id;
-        break;
-      }
+    for (let i = 0; i < ids.length && !onC; i += 30) {
+      const found = await Promise.all(
+        ids.slice(i, i + 30).map(async (id) => {
+          const { started, events } = await runners(id);
+          return started[0] === instances[2] &&
+              !events.some((e) => e.type === "execution.completed") &&
+              (await a.get({ org: "acme", id })).phase === "RUNNING"
+            ? id
+            : undefined;
+        }),
+      );
+      onC = found.find((id) => id !== undefined);
     }
     assert(onC, "no run of C's was still in flight when C died");
     const watched: string[] = [];
@@ -143,49 +181,27 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
       }
       assertEquals(execution.phase, "COMPLETED", `run ${run}: ${JSON.stringify(execution)}`);
       assertEquals(JSON.parse(execution.outputJson), { calls: { c1: 1, c2: 2 }, run });
-      for (const n of [1, 2]) {
-        const count = hits.get(`${run}/${n}`) ?? 0;
-        assert(count >= 1 && count <= 2, `run ${run}: call ${n} made ${count} times`);
-      }
     }
     const allDoneMs = performance.now() - killedAt;
     let movedOff = 0;
-    for (const id of ids) {
+    for (const [run, id] of ids.entries()) {
       const { started, resumed } = await runners(id);
       if (started[0] === instances[2] && resumed.length > 0) {
         assert(!resumed.includes(instances[2]), `${id} resumed on the dead server`);
         movedOff++;
       }
+      // Exactly once per completed task: a run that never moved made each call once; each
+      // move may repeat only the call that was in flight when its server died.
+      const counts = [1, 2].map((n) => hits.get(`${run}/${n}`) ?? 0);
+      const repeats = counts.reduce((sum, count) => sum + count - 1, 0);
+      assert(
+        counts.every((count) => count >= 1) && repeats <= resumed.length,
+        `run ${run} (resumed ${resumed.length} times): calls made ${counts.join(" and ")} times`,
+      );
     }
     assert(movedOff > 0, "no run moved off the killed server");
     const repeated = [...hits.values()].filter((n) => n > 1).length;
 
-    // Cancel through A runs that B runs (A and B are left: about half run on B).
-    // Until one of them runs on B (the queue decides where; each lands on B about half the time).
-    const long: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      const id = (await b.start({
-        org: "acme",
-        target: "long",
-        targetKind: "",
-        inputJson: JSON.stringify({ run: 1000 + i }),
-        message: "",
-      })).id;
-      long.push(id);
-      let execution = await a.get({ org: "acme", id });
-      while (execution.phase !== "RUNNING") {
-        await sleep(100);
-        execution = await a.get({ org: "acme", id });
-      }
-      if ((await runners(id)).started[0] === instances[1]) break;
-    }
-    let cancelledElsewhere = 0;
-    for (const id of long) {
-      const cancelled = await a.cancel({ org: "acme", id });
-      assertEquals(cancelled.phase, "CANCELLED", JSON.stringify(cancelled));
-      if ((await runners(id)).started[0] !== instances[0]) cancelledElsewhere++;
-    }
-    assert(cancelledElsewhere > 0, "no long run landed on B in 12 tries");
     // A graceful stop (SIGTERM, a rolling restart) hands B's runs to A instead of ending them.
     const handed: string[] = [];
     for (let run = 2000; run < 2006; run++) {
@@ -214,10 +230,12 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
       );
     }
     console.log(
-      `${EXECUTIONS} runs through 3 servers, one SIGKILLed: all completed ${
+      `${EXECUTIONS} runs started round-robin in ${
+        (startMs / 1000).toFixed(1)
+      } s through 3 servers, C SIGKILLed with ${onCNow} in flight: all completed ${
         (allDoneMs / 1000).toFixed(1)
       } s after the kill; ${movedOff} runs moved off it; ${repeated} of ${hits.size} calls repeated; ` +
-        `${cancelledElsewhere} of ${long.length} cancels through A reached a run on B`,
+        `${cancelledOnC} of ${long.length} cancels through A reached a run on C`,
     );
   } catch (err) {
     for (const [i, server] of servers.entries()) console.error(`--- server ${i}\n${server.log()}`);

@@ -102,3 +102,51 @@ Deno.test("journal: a recorded failure is replayed as the same error", async () 
   assert.equal(again.message, first.message);
   assert.deepEqual(hooks.events, [], "nothing ran again, so nothing was emitted");
 });
+
+/** A journal that keeps marks (EngineJournal.mark) besides `known` outcomes. */
+function markingJournal(known: Map<string, JournalEntry>, marks: Map<string, unknown>) {
+  return {
+    replay: (key: string) => known.get(key),
+    record: (key: string, entry: JournalEntry) => {
+      known.set(key, entry);
+    },
+    mark: (key: string, value: unknown) => {
+      if (!marks.has(key)) marks.set(key, value);
+      return marks.get(key);
+    },
+  } satisfies EngineJournal;
+}
+
+Deno.test("journal: a wait records when it began; resumed, it waits only what remains", async () => {
+  const waiting = (wait: string) =>
+    workflow([
+      { first: { set: { n: 1 } } },
+      { pause: { wait } },
+      { last: { set: { done: true } } },
+    ]);
+  // A fresh run records the wait's start before it waits.
+  const marks = new Map<string, unknown>();
+  const before = Date.now();
+  await run(waiting("PT0.05S"), {}, {
+    hooks: { ...recorder(), journal: markingJournal(new Map(), marks) },
+  });
+  const began = marks.get("/do/1/pause@0#wait");
+  assert.ok(typeof began === "number" && began >= before && began <= Date.now(), String(began));
+
+  // Resumed an hour (less 250 ms) into a one-hour wait: the run ends after the remainder.
+  // Without the record it would wait the whole hour again: the guard fails it long before.
+  const known = new Map<string, JournalEntry>([["/do/0/first@0", { output: { n: 1 } }]]);
+  const resumedMarks = new Map<string, unknown>([
+    ["/do/1/pause@0#wait", Date.now() - 3_600_000 + 250],
+  ]);
+  const hooks = { ...recorder(), journal: markingJournal(known, resumedMarks) };
+  const guard = AbortSignal.timeout(120_000);
+  const { output } = await run(waiting("PT1H"), {}, { hooks, signal: guard });
+  assert.deepEqual(output, { done: true });
+  const log = hooks.events.find((e) => e.type === "log" && e.task === "do/1/pause");
+  assert.ok(log, hooks.trace().join("\n"));
+  const { remainingMs, durationMs } = log.data as { remainingMs: number; durationMs: number };
+  assert.equal(durationMs, 3_600_000);
+  assert.ok(remainingMs <= 250, log.message);
+  assert.match(log.message, /^resumed wait: \d+ ms of 60 min remain$/);
+});

@@ -210,6 +210,13 @@ export class ExecutionManager {
         `session ${call.session} is a conversation with agent ${session.agent}, not ${call.agent}; use another session name`,
       );
     }
+    // A resumed run goes on from the history its first run saw; a new one records it.
+    let history = session?.messages;
+    const kept = call.journal?.session;
+    if (kept && kept.name === call.session) history = history?.slice(0, kept.history);
+    else if (call.session && call.journal) {
+      await call.journal.recordSession({ name: call.session, history: history?.length ?? 0 });
+    }
     const result = await runAgent({
       store: this.store,
       llm: await currentLlm(this.llm),
@@ -224,7 +231,7 @@ export class ExecutionManager {
       secrets: this.#lookup(org),
       redactor: this.#redactors.get(executionId),
       emit: (event) => this.#emit(executionId, event),
-      history: session?.messages,
+      history,
       journal: call.journal,
     });
     if (call.session && this.sessions) {
@@ -245,16 +252,40 @@ export class ExecutionManager {
     this.#distribution = distribution;
   }
 
-  /** A queued run reached this server: runs (or resumes) it here until it ends. */
-  async runHere(job: RunJob): Promise<void> {
+  /**
+   * A queued run reached this server: runs (or resumes) it here until it ends, or until
+   * `relayAfterMs`, when it is handed over before the queue's cap on a job runs out.
+   */
+  async runHere(job: RunJob, relayAfterMs?: number): Promise<void> {
     const already = this.#running.get(job.id);
-    if (already) return await already.done;
+    if (already) {
+      // A new attempt of a job whose run still goes on here (the queue failed the job: its cap
+      // ran out first, or a stop): it follows the run, and fails too if the run is handed over.
+      await already.done;
+      if (this.#handedOver.has(job.id)) throw new Error(`${job.id} handed over`);
+      return;
+    }
     const execution = await this.store.getExecution(job.org, job.id);
     if (!execution || TERMINAL_PHASES.has(execution.phase)) return;
     await this.resume(execution);
-    await this.#running.get(job.id)?.done;
-    // Failing the job hands the run to another server at once.
-    if (this.#handedOver.has(job.id)) throw new Error(`${job.id} handed over: this server stops`);
+    const running = this.#running.get(job.id);
+    // Past the job's cap, pg-boss would give the run to another server while this one still
+    // runs it: stop here first (the task in flight runs again there, a wait only its rest).
+    const relay = running && relayAfterMs !== undefined
+      ? setTimeout(
+        () =>
+          running.controller.abort(new Error("handover: the queue's job reached its time limit")),
+        relayAfterMs,
+      )
+      : undefined;
+    try {
+      await running?.done;
+    } finally {
+      clearTimeout(relay);
+    }
+    // Failing the job hands the run to another server at once (kept until the run is launched
+    // again: every attempt that followed it here must fail, or the run would be left with no job).
+    if (this.#handedOver.has(job.id)) throw new Error(`${job.id} handed over`);
   }
 
   /** A cancel published by any server: aborts the run if it runs here. */
@@ -326,6 +357,7 @@ export class ExecutionManager {
   }
 
   #launch(execution: Execution, target: Resource, request: StartRequest, resumed: boolean) {
+    this.#handedOver.delete(execution.id);
     const controller = new AbortController();
     const done = this.#run(execution, target, request, controller.signal, resumed)
       .catch((err) => this.log.error(`execution ${execution.id}: ${err?.stack ?? err}`))
@@ -531,7 +563,8 @@ export class ExecutionManager {
           message: request.message,
           task: target.metadata.name,
           signal,
-          session: request.session || undefined,
+          // A resumed run's session is in its checkpoints (the stored execution has none).
+          session: (resumed ? journal.session?.name : undefined) ?? (request.session || undefined),
           journal,
         });
         await this.#emit(id, {

@@ -120,6 +120,18 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     },
   });
 
+  let distribution: import("../../executions/distribution.ts").Distribution | undefined;
+  if (options.database) {
+    // Several servers share the database: runs go through the queue, and move when one dies.
+    // Before the server listens: a Start taken earlier would run here alone, outside the queue.
+    const { Distribution } = await import("../../executions/distribution.ts");
+    distribution = await Distribution.start(options.database, runtime.instanceId, {
+      run: (job, relayAfterMs) => executions.runHere(job, relayAfterMs),
+      cancel: (job) => executions.cancelHere(job),
+    }, { concurrency: 50, log });
+    executions.distributeThrough(distribution);
+  }
+
   let proxy: TlsProxy | undefined;
   try {
     if (tls) {
@@ -138,6 +150,7 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     }
   } catch (err) {
     server.forceShutdown();
+    await distribution?.stop();
     await opened.store.close();
     opened.release();
     const inUse = err instanceof AddressInUseError || err instanceof Deno.errors.AddrInUse;
@@ -154,16 +167,6 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
     // This process alone uses the store: whatever is unfinished was left by a dead one.
     const resumed = await executions.resumeUnfinished();
     if (resumed > 0) log.info(`${resumed} unfinished execution(s) resumed`);
-  }
-  let distribution: import("../../executions/distribution.ts").Distribution | undefined;
-  if (options.database) {
-    // Several servers share the database: runs go through the queue, and move when one dies.
-    const { Distribution } = await import("../../executions/distribution.ts");
-    distribution = await Distribution.start(options.database, runtime.instanceId, {
-      run: (job) => executions.runHere(job),
-      cancel: (job) => executions.cancelHere(job),
-    }, { concurrency: 50, log });
-    executions.distributeThrough(distribution);
   }
 
   const stopped = Promise.withResolvers<void>();
