@@ -1,5 +1,6 @@
 // Connects a command to its backend: the local daemon (auto-started) or the
 // cloud endpoint from `stigmer login`, as the organization SPEC §4 resolves.
+import { lazyImport } from "../lazy_import.ts";
 import { loadConfig, type StigmerConfig } from "../config/config.ts";
 import { readEnvironment } from "../config/environment.ts";
 import { type BackendSelection, describeBackend, resolveBackend } from "../config/backend_mode.ts";
@@ -24,7 +25,9 @@ export interface Backend {
 
 /** Cloud mode inside a project: the organization Stigmer.yaml names (SPEC §4). */
 export async function projectOrganization(): Promise<string | undefined> {
-  const { findProjectFile, readProjectFile } = await import("../project/project.ts");
+  const { findProjectFile, readProjectFile } = await lazyImport<
+    typeof import("../project/project.ts")
+  >("../project/project.ts", import.meta.url);
   const path = await findProjectFile(Deno.cwd());
   return path ? (await readProjectFile(path)).organization || undefined : undefined;
 }
@@ -61,14 +64,23 @@ export async function connectBackend(opts: BackendOptions): Promise<Backend> {
   if (!opts.quiet) info(describeBackend(selection));
   if (selection.type === "local") {
     if (selection.ignoredOrg) warn(`--org ${selection.ignoredOrg} is ignored in local mode`);
-    const { ensureRunning } = await import("../client/daemon/ensure_running.ts");
-    const { cliProgress } = await import("./progress.ts");
+    const { ensureRunning } = await lazyImport<typeof import("../client/daemon/ensure_running.ts")>(
+      "../client/daemon/ensure_running.ts",
+      import.meta.url,
+    );
+    const { cliProgress } = await lazyImport<typeof import("./progress.ts")>(
+      "./progress.ts",
+      import.meta.url,
+    );
     const daemon = await ensureRunning(config.local, {
       autoStart: opts.autoStart !== false && !env.noAutoStart,
       progress: await cliProgress(),
     });
     return { channel: daemon.channel, selection, config };
   }
-  const { connectCloud } = await import("../client/cloud.ts");
+  const { connectCloud } = await lazyImport<typeof import("../client/cloud.ts")>(
+    "../client/cloud.ts",
+    import.meta.url,
+  );
   return { channel: await connectCloud(config, env, selection, warn), selection, config };
 }

@@ -1,5 +1,6 @@
 // Entry point logic: the hidden daemon command, `--version`, `version` and `--help` skip the
 // command parser entirely; everything else goes through the parser (program.ts).
+import { lazyImport } from "../lazy_import.ts";
 import { VERSION } from "../version.ts";
 import { EXIT_USAGE } from "../errors.ts";
 import { DAEMON_COMMAND } from "../rpc/daemon_args.ts";
@@ -23,12 +24,19 @@ function takeGlobalFlags(args: string[]): { debug: boolean; noColor: boolean; re
 
 export async function main(args: string[]): Promise<number> {
   if (args[0] === DAEMON_COMMAND) {
-    const { runDaemon } = await import("../daemon/main.ts");
+    const { runDaemon } = await lazyImport<typeof import("../daemon/main.ts")>(
+      "../daemon/main.ts",
+      import.meta.url,
+    );
     return await runDaemon(args.slice(1));
   }
-  (await import("./working_dir.ts")).enterInvocationDir();
+  (await lazyImport<typeof import("./working_dir.ts")>("./working_dir.ts", import.meta.url))
+    .enterInvocationDir();
   if (args[0] === "version" && (args.length === 1 || (args.length === 2 && args[1] === "--json"))) {
-    const { version } = await import("./commands/version.ts");
+    const { version } = await lazyImport<typeof import("./commands/version.ts")>(
+      "./commands/version.ts",
+      import.meta.url,
+    );
     version({ json: args[1] === "--json" });
     return 0;
   }
@@ -38,18 +46,30 @@ export async function main(args: string[]): Promise<number> {
   }
   if (args.length === 0 || (args.length === 1 && (args[0] === "--help" || args[0] === "-h"))) {
     // The commonest help, without loading the parser: generated from it.
-    const { TOP_LEVEL_HELP } = await import("./help_text.ts");
+    const { TOP_LEVEL_HELP } = await lazyImport<typeof import("./help_text.ts")>(
+      "./help_text.ts",
+      import.meta.url,
+    );
     (args.length === 0 ? console.error : console.log)(TOP_LEVEL_HELP.trimEnd());
     return args.length === 0 ? EXIT_USAGE : 0;
   }
   if (args[0] === COMPLETE_COMMAND) {
-    const { complete } = await import("./commands/completions.ts");
+    const { complete } = await lazyImport<typeof import("./commands/completions.ts")>(
+      "./commands/completions.ts",
+      import.meta.url,
+    );
     await complete(args.slice(1));
     return 0;
   }
   const { debug, noColor, rest } = takeGlobalFlags(args);
-  if (debug) (await import("./fail.ts")).setDebug(true);
-  if (noColor) (await import("./output.ts")).setColor(false);
+  if (debug) {
+    (await lazyImport<typeof import("./fail.ts")>("./fail.ts", import.meta.url)).setDebug(true);
+  }
+  if (noColor) {
+    (await lazyImport<typeof import("./output.ts")>("./output.ts", import.meta.url)).setColor(
+      false,
+    );
+  }
   return await parseAndRun(rest);
 }
 
@@ -57,8 +77,8 @@ async function parseAndRun(args: string[]): Promise<number> {
   const [{ run, ExitCode }, { buildProgram, outcome }, { routeOf, stderrContext, stdContext }] =
     await Promise.all([
       import("@stricli/core"),
-      import("./program.ts"),
-      import("./parse_context.ts"),
+      lazyImport<typeof import("./program.ts")>("./program.ts", import.meta.url),
+      lazyImport<typeof import("./parse_context.ts")>("./parse_context.ts", import.meta.url),
     ]);
   const app = buildProgram();
   const route = routeOf(app.root, args);

@@ -7,6 +7,7 @@
 // same flags (CPU time, same run; BENCHMARKS.md): stricli 1.18×, gunshi 1.12× (no nested commands,
 // no completions available), @optique/core 2.09× (1.1 MB of modules: slower to load than
 // commander's 1.83×, which is why the richer generated completion scripts were not worth it).
+import { lazyImport } from "../lazy_import.ts";
 import {
   type Application,
   buildApplication,
@@ -59,7 +60,10 @@ function reported<F, A extends unknown[]>(
         const action = await load();
         await action(flags, ...args);
       } catch (err) {
-        const { reportError } = await import("./fail.ts");
+        const { reportError } = await lazyImport<typeof import("./fail.ts")>(
+          "./fail.ts",
+          import.meta.url,
+        );
         outcome.code = reportError(err);
       }
     });
@@ -97,7 +101,10 @@ function withValues(values: readonly string[]) {
 
 const apply = buildCommand<ApplyFlags, []>({
   loader: reported(async () => {
-    const { apply } = await import("./commands/apply.ts");
+    const { apply } = await lazyImport<typeof import("./commands/apply.ts")>(
+      "./commands/apply.ts",
+      import.meta.url,
+    );
     return (opts: ApplyOptions) => apply(opts);
   }),
   parameters: {
@@ -135,7 +142,10 @@ const apply = buildCommand<ApplyFlags, []>({
 
 const get = buildCommand<GetFlags, [string, string | undefined]>({
   loader: reported(async () => {
-    const { get } = await import("./commands/get.ts");
+    const { get } = await lazyImport<typeof import("./commands/get.ts")>(
+      "./commands/get.ts",
+      import.meta.url,
+    );
     return (opts: GetOptions, kind: string, name?: string) => get(kind, name, opts);
   }),
   parameters: {
@@ -166,7 +176,10 @@ const get = buildCommand<GetFlags, [string, string | undefined]>({
 
 const deleteCommand = buildCommand<Remote, [string, string]>({
   loader: reported(async () => {
-    const { deleteResource } = await import("./commands/delete.ts");
+    const { deleteResource } = await lazyImport<typeof import("./commands/delete.ts")>(
+      "./commands/delete.ts",
+      import.meta.url,
+    );
     return (opts: { org?: string; autoStart: boolean }, kind: string, name: string) =>
       deleteResource(kind, name, opts);
   }),
@@ -185,7 +198,10 @@ const deleteCommand = buildCommand<Remote, [string, string]>({
 
 const run = buildCommand<RunFlags, [string]>({
   loader: reported(async () => {
-    const { run } = await import("./commands/run.ts");
+    const { run } = await lazyImport<typeof import("./commands/run.ts")>(
+      "./commands/run.ts",
+      import.meta.url,
+    );
     return (opts: RunOptions, target: string) => run(target, opts);
   }),
   parameters: {
@@ -247,7 +263,10 @@ const executions = buildRouteMap({
   routes: {
     list: buildCommand<ExecutionListFlags, []>({
       loader: reported(async () => {
-        const { list } = await import("./commands/executions/list.ts");
+        const { list } = await lazyImport<typeof import("./commands/executions/list.ts")>(
+          "./commands/executions/list.ts",
+          import.meta.url,
+        );
         return (opts: ExecutionListOptions) => list(opts);
       }),
       parameters: {
@@ -263,7 +282,10 @@ const executions = buildRouteMap({
     }),
     get: buildCommand<Remote & { follow?: boolean; json?: boolean; output: Format }, [string]>({
       loader: reported(async () => {
-        const { get } = await import("./commands/executions/get.ts");
+        const { get } = await lazyImport<typeof import("./commands/executions/get.ts")>(
+          "./commands/executions/get.ts",
+          import.meta.url,
+        );
         return (
           opts: {
             json?: boolean;
@@ -290,7 +312,10 @@ const executions = buildRouteMap({
     }),
     cancel: buildCommand<Remote, [string]>({
       loader: reported(async () => {
-        const { cancel } = await import("./commands/executions/cancel.ts");
+        const { cancel } = await lazyImport<typeof import("./commands/executions/cancel.ts")>(
+          "./commands/executions/cancel.ts",
+          import.meta.url,
+        );
         return (opts: { org?: string; autoStart: boolean }, id: string) => cancel(id, opts);
       }),
       parameters: { flags: { org, autoStart }, positional: executionId },
@@ -303,7 +328,12 @@ const executions = buildRouteMap({
 const events = buildRouteMap({
   routes: {
     emit: buildCommand<Omit<EmitOptions, "autoStart"> & Remote, []>({
-      loader: reported(async () => (await import("./commands/events.ts")).emit),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/events.ts")>(
+          "./commands/events.ts",
+          import.meta.url,
+        )).emit
+      ),
       parameters: {
         flags: {
           type: { kind: "parsed", parse: String, brief: "the event's type", placeholder: "type" },
@@ -330,7 +360,9 @@ const events = buildRouteMap({
 const noArguments = {} as const;
 
 const ui = buildCommand<UiOptions, []>({
-  loader: reported(async () => (await import("./commands/ui.ts")).ui),
+  loader: reported(async () =>
+    (await lazyImport<typeof import("./commands/ui.ts")>("./commands/ui.ts", import.meta.url)).ui
+  ),
   parameters: {
     flags: {
       open: {
@@ -347,28 +379,51 @@ const ui = buildCommand<UiOptions, []>({
 const server = buildRouteMap({
   routes: {
     start: buildCommand({
-      loader: reported(async () => (await import("./commands/server/start.ts")).start),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/server/start.ts")>(
+          "./commands/server/start.ts",
+          import.meta.url,
+        )).start
+      ),
       parameters: noArguments,
       docs: { brief: "start the local daemon (if it is not running)" },
     }),
     stop: buildCommand({
-      loader: reported(async () => (await import("./commands/server/stop.ts")).stop),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/server/stop.ts")>(
+          "./commands/server/stop.ts",
+          import.meta.url,
+        )).stop
+      ),
       parameters: noArguments,
       docs: { brief: "stop the local daemon" },
     }),
     restart: buildCommand({
-      loader: reported(async () => (await import("./commands/server/restart.ts")).restart),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/server/restart.ts")>(
+          "./commands/server/restart.ts",
+          import.meta.url,
+        )).restart
+      ),
       parameters: noArguments,
       docs: { brief: "stop and start the local daemon" },
     }),
     status: buildCommand<Json, []>({
-      loader: reported(async () => (await import("./commands/server/status.ts")).status),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/server/status.ts")>(
+          "./commands/server/status.ts",
+          import.meta.url,
+        )).status
+      ),
       parameters: { flags: { json } },
       docs: { brief: "show whether the daemon runs, and how" },
     }),
     logs: buildCommand<{ follow?: boolean; lines: string }, []>({
       loader: reported(async () => {
-        const { logs } = await import("./commands/server/logs.ts");
+        const { logs } = await lazyImport<typeof import("./commands/server/logs.ts")>(
+          "./commands/server/logs.ts",
+          import.meta.url,
+        );
         return (opts: { follow?: boolean; lines: string }) => logs(opts);
       }),
       parameters: {
@@ -387,7 +442,12 @@ const server = buildRouteMap({
       docs: { brief: "print the daemon's log" },
     }),
     run: buildCommand<ServerRunOptions, []>({
-      loader: reported(async () => (await import("./commands/server/run.ts")).run),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/server/run.ts")>(
+          "./commands/server/run.ts",
+          import.meta.url,
+        )).run
+      ),
       parameters: {
         flags: {
           listen: {
@@ -449,7 +509,12 @@ const server = buildRouteMap({
     token: buildRouteMap({
       routes: {
         create: buildCommand<{ name: string; org: string[]; tokens: string }, []>({
-          loader: reported(async () => (await import("./commands/server/token.ts")).create),
+          loader: reported(async () =>
+            (await lazyImport<typeof import("./commands/server/token.ts")>(
+              "./commands/server/token.ts",
+              import.meta.url,
+            )).create
+          ),
           parameters: {
             flags: {
               name: {
@@ -484,7 +549,10 @@ const server = buildRouteMap({
 
 const init = buildCommand<None, [string | undefined]>({
   loader: reported(async () => {
-    const { init } = await import("./commands/init.ts");
+    const { init } = await lazyImport<typeof import("./commands/init.ts")>(
+      "./commands/init.ts",
+      import.meta.url,
+    );
     return (_opts: Record<never, never>, name?: string) => init(name);
   }),
   parameters: {
@@ -502,7 +570,8 @@ const init = buildCommand<None, [string | undefined]>({
 
 const login = buildCommand<LoginOptions, []>({
   loader: reported(async () =>
-    (await import("./commands/login.ts")).login as Action<LoginOptions, []>
+    (await lazyImport<typeof import("./commands/login.ts")>("./commands/login.ts", import.meta.url))
+      .login as Action<LoginOptions, []>
   ),
   parameters: {
     flags: {
@@ -529,7 +598,12 @@ const login = buildCommand<LoginOptions, []>({
 });
 
 const logout = buildCommand({
-  loader: reported(async () => (await import("./commands/logout.ts")).logout),
+  loader: reported(async () =>
+    (await lazyImport<typeof import("./commands/logout.ts")>(
+      "./commands/logout.ts",
+      import.meta.url,
+    )).logout
+  ),
   parameters: noArguments,
   docs: { brief: "forget the token and return to the local backend" },
 });
@@ -539,7 +613,10 @@ const settingKey = {
   parse: String,
   placeholder: "key",
   async proposeCompletions() {
-    const { SETTABLE_KEYS } = await import("../config/edit.ts");
+    const { SETTABLE_KEYS } = await lazyImport<typeof import("../config/edit.ts")>(
+      "../config/edit.ts",
+      import.meta.url,
+    );
     return [...SETTABLE_KEYS];
   },
 } as const;
@@ -559,12 +636,22 @@ function keyOnly(load: () => Promise<(key: string) => void | Promise<void>>, exa
 const config = buildRouteMap({
   routes: {
     get: buildCommand<None, [string]>({
-      ...keyOnly(async () => (await import("./commands/config/get.ts")).get, "backend.type"),
+      ...keyOnly(
+        async () =>
+          (await lazyImport<typeof import("./commands/config/get.ts")>(
+            "./commands/config/get.ts",
+            import.meta.url,
+          )).get,
+        "backend.type",
+      ),
       docs: { brief: "print one setting" },
     }),
     set: buildCommand<None, [string, string]>({
       loader: reported(async () => {
-        const { set } = await import("./commands/config/set.ts");
+        const { set } = await lazyImport<typeof import("./commands/config/set.ts")>(
+          "./commands/config/set.ts",
+          import.meta.url,
+        );
         return (_opts: Record<never, never>, key: string, value: string) => set(key, value);
       }),
       parameters: {
@@ -580,18 +667,32 @@ const config = buildRouteMap({
     }),
     unset: buildCommand<None, [string]>({
       ...keyOnly(
-        async () => (await import("./commands/config/unset.ts")).unset,
+        async () =>
+          (await lazyImport<typeof import("./commands/config/unset.ts")>(
+            "./commands/config/unset.ts",
+            import.meta.url,
+          )).unset,
         "backend.local.endpoint",
       ),
       docs: { brief: "remove a setting (back to its default)" },
     }),
     list: buildCommand<Json, []>({
-      loader: reported(async () => (await import("./commands/config/list.ts")).list),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/config/list.ts")>(
+          "./commands/config/list.ts",
+          import.meta.url,
+        )).list
+      ),
       parameters: { flags: { json } },
       docs: { brief: "print the effective settings and where each comes from" },
     }),
     path: buildCommand({
-      loader: reported(async () => (await import("./commands/config/path.ts")).path),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/config/path.ts")>(
+          "./commands/config/path.ts",
+          import.meta.url,
+        )).path
+      ),
       parameters: noArguments,
       docs: { brief: "print the path of config.yaml" },
     }),
@@ -602,13 +703,21 @@ const config = buildRouteMap({
 const backend = buildRouteMap({
   routes: {
     status: buildCommand<Json, []>({
-      loader: reported(async () => (await import("./commands/backend/status.ts")).status),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/backend/status.ts")>(
+          "./commands/backend/status.ts",
+          import.meta.url,
+        )).status
+      ),
       parameters: { flags: { json } },
       docs: { brief: "show the backend mode, endpoint and organization" },
     }),
     use: buildCommand<None, [string]>({
       loader: reported(async () => {
-        const { use } = await import("./commands/backend/use.ts");
+        const { use } = await lazyImport<typeof import("./commands/backend/use.ts")>(
+          "./commands/backend/use.ts",
+          import.meta.url,
+        );
         return (_opts: Record<never, never>, type: string) => use(type);
       }),
       parameters: {
@@ -631,7 +740,12 @@ const backend = buildRouteMap({
 const context = buildRouteMap({
   routes: {
     set: buildCommand<{ org: string }, []>({
-      loader: reported(async () => (await import("./commands/context/set.ts")).set),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/context/set.ts")>(
+          "./commands/context/set.ts",
+          import.meta.url,
+        )).set
+      ),
       parameters: {
         flags: {
           org: { kind: "parsed", parse: String, brief: "organization id", placeholder: "org" },
@@ -640,7 +754,12 @@ const context = buildRouteMap({
       docs: { brief: "set the default organization" },
     }),
     show: buildCommand({
-      loader: reported(async () => (await import("./commands/context/show.ts")).show),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/context/show.ts")>(
+          "./commands/context/show.ts",
+          import.meta.url,
+        )).show
+      ),
       parameters: noArguments,
       docs: { brief: "show the organization each mode would use" },
     }),
@@ -649,14 +768,22 @@ const context = buildRouteMap({
 });
 
 const versionCommand = buildCommand<Json, []>({
-  loader: reported(async () => (await import("./commands/version.ts")).version),
+  loader: reported(async () =>
+    (await lazyImport<typeof import("./commands/version.ts")>(
+      "./commands/version.ts",
+      import.meta.url,
+    )).version
+  ),
   parameters: { flags: { json } },
   docs: { brief: "print version details" },
 });
 
 const completions = buildCommand<None, [string]>({
   loader: reported(async () => {
-    const { completions } = await import("./commands/completions.ts");
+    const { completions } = await lazyImport<typeof import("./commands/completions.ts")>(
+      "./commands/completions.ts",
+      import.meta.url,
+    );
     return (_opts: Record<never, never>, shell: string) => completions(shell);
   }),
   parameters: {
@@ -686,7 +813,10 @@ const secret = buildRouteMap({
   routes: {
     set: buildCommand<{ fromStdin?: boolean }, [string]>({
       loader: reported(async () => {
-        const { secretSet } = await import("./commands/secret.ts");
+        const { secretSet } = await lazyImport<typeof import("./commands/secret.ts")>(
+          "./commands/secret.ts",
+          import.meta.url,
+        );
         return (opts: { fromStdin?: boolean }, name: string) => secretSet({ name, ...opts });
       }),
       parameters: {
@@ -696,13 +826,21 @@ const secret = buildRouteMap({
       docs: { brief: "set a secret (value from a hidden prompt or stdin)" },
     }),
     list: buildCommand<Json, []>({
-      loader: reported(async () => (await import("./commands/secret.ts")).secretList),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/secret.ts")>(
+          "./commands/secret.ts",
+          import.meta.url,
+        )).secretList
+      ),
       parameters: { flags: { json } },
       docs: { brief: "list secret names and dates (never values)" },
     }),
     delete: buildCommand<None, [string]>({
       loader: reported(async () => {
-        const { secretDelete } = await import("./commands/secret.ts");
+        const { secretDelete } = await lazyImport<typeof import("./commands/secret.ts")>(
+          "./commands/secret.ts",
+          import.meta.url,
+        );
         return (_: None, name: string) => secretDelete({ name });
       }),
       parameters: { positional: secretName },
@@ -720,13 +858,21 @@ const sessionName = {
 const sessions = buildRouteMap({
   routes: {
     list: buildCommand<Json, []>({
-      loader: reported(async () => (await import("./commands/sessions.ts")).sessionsList),
+      loader: reported(async () =>
+        (await lazyImport<typeof import("./commands/sessions.ts")>(
+          "./commands/sessions.ts",
+          import.meta.url,
+        )).sessionsList
+      ),
       parameters: { flags: { json } },
       docs: { brief: "list sessions" },
     }),
     get: buildCommand<Json, [string]>({
       loader: reported(async () => {
-        const { sessionsGet } = await import("./commands/sessions.ts");
+        const { sessionsGet } = await lazyImport<typeof import("./commands/sessions.ts")>(
+          "./commands/sessions.ts",
+          import.meta.url,
+        );
         return (opts: Json, name: string) => sessionsGet({ name, ...opts });
       }),
       parameters: {
@@ -737,7 +883,10 @@ const sessions = buildRouteMap({
     }),
     delete: buildCommand<None, [string]>({
       loader: reported(async () => {
-        const { sessionsDelete } = await import("./commands/sessions.ts");
+        const { sessionsDelete } = await lazyImport<typeof import("./commands/sessions.ts")>(
+          "./commands/sessions.ts",
+          import.meta.url,
+        );
         return (_: None, name: string) => sessionsDelete({ name });
       }),
       parameters: { positional: sessionName },

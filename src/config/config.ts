@@ -1,5 +1,6 @@
 // Loads the effective configuration: defaults < config.yaml < environment.
 // Flags and the project file are applied by the commands that take them.
+import { lazyImport } from "../lazy_import.ts";
 import { type Environment, expandHome, readEnvironment } from "./environment.ts";
 import { homePaths } from "./paths.ts";
 import { readTextIfExists, writeFileAtomic } from "../secure_fs.ts";
@@ -57,8 +58,14 @@ export async function parseConfigFile(
   text: string,
 ): Promise<{ file: ConfigFile; warnings: string[] }> {
   const { LineCounter, parseDocument, isMap } = await import("yaml");
-  const { configSchema, KNOWN_KEYS } = await import("./schema.ts");
-  const { locate, keyPath } = await import("./yaml_locate.ts");
+  const { configSchema, KNOWN_KEYS } = await lazyImport<typeof import("./schema.ts")>(
+    "./schema.ts",
+    import.meta.url,
+  );
+  const { locate, keyPath } = await lazyImport<typeof import("./yaml_locate.ts")>(
+    "./yaml_locate.ts",
+    import.meta.url,
+  );
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {

@@ -1,6 +1,7 @@
 // The local daemon's life: take the lock, open the store, serve gRPC on
 // loopback, announce itself in daemon.json, and leave cleanly on a signal, a
 // Shutdown call or after the idle timeout.
+import { lazyImport } from "../lazy_import.ts";
 import * as grpc from "@grpc/grpc-js";
 import { dataPaths } from "../config/paths.ts";
 import { LOCAL_ORG } from "../config/backend_mode.ts";
@@ -66,7 +67,10 @@ async function currentLlm(
     apiKey: readNamedVariable(args.llmApiKeyEnv),
   };
   try {
-    const { loadConfig } = await import("../config/config.ts");
+    const { loadConfig } = await lazyImport<typeof import("../config/config.ts")>(
+      "../config/config.ts",
+      import.meta.url,
+    );
     const { llm } = (await loadConfig(readDaemonEnvironment())).local;
     return {
       provider: llm.provider,

@@ -1,5 +1,6 @@
 // Every service is registered before the server listens (the original
 // Stigmer daemon crashed on "RegisterService after Serve").
+import { lazyImport } from "../lazy_import.ts";
 import type * as grpc from "@grpc/grpc-js";
 import { HealthDefinition } from "../rpc/gen/grpc/health/v1/health.ts";
 import { DaemonServiceDefinition } from "../rpc/gen/stigmer/v1/daemon.ts";
@@ -76,7 +77,10 @@ export function registerServices(
     lazyHandlers(
       ResourceServiceDefinition,
       async () =>
-        (await import("./services/resource.ts")).resourceHandlers(
+        (await lazyImport<typeof import("./services/resource.ts")>(
+          "./services/resource.ts",
+          import.meta.url,
+        )).resourceHandlers(
           parts.store,
           scheduler
             ? {

@@ -2,6 +2,7 @@
 // batch to the backend, which checks references and applies it atomically.
 // The loader and validator (YAML, zod) are imported only when the project
 // changed since the last apply: see project_cache.ts.
+import { lazyImport } from "../../lazy_import.ts";
 import type { LoadedProject } from "../../project/project.ts";
 import type { DeclaredResource } from "../../project/manifest.ts";
 import { type CheckedProject, readCachedProject, writeCachedProject } from "../project_cache.ts";
@@ -41,8 +42,14 @@ function describeSource(project: LoadedProject): string {
  * for the backend to resolve in its apply transaction.
  */
 async function localCheck(resources: DeclaredResource[]): Promise<string[]> {
-  const { checkBatch } = await import("../../project/batch.ts");
-  const { batchSizeDiagnostics } = await import("../../project/batch_size.ts");
+  const { checkBatch } = await lazyImport<typeof import("../../project/batch.ts")>(
+    "../../project/batch.ts",
+    import.meta.url,
+  );
+  const { batchSizeDiagnostics } = await lazyImport<typeof import("../../project/batch_size.ts")>(
+    "../../project/batch_size.ts",
+    import.meta.url,
+  );
   const checked = checkBatch(resources);
   const errors = [...checked.errors, ...batchSizeDiagnostics(resources)];
   const unresolved = checked.unresolved;
@@ -60,8 +67,14 @@ async function relocate(
   diagnostic: Diagnostic,
   resources: DeclaredResource[],
 ): Promise<Diagnostic> {
-  const { locateInManifest } = await import("../../project/manifest.ts");
-  const { parseKeyPath } = await import("../../model/problems.ts");
+  const { locateInManifest } = await lazyImport<typeof import("../../project/manifest.ts")>(
+    "../../project/manifest.ts",
+    import.meta.url,
+  );
+  const { parseKeyPath } = await lazyImport<typeof import("../../model/problems.ts")>(
+    "../../model/problems.ts",
+    import.meta.url,
+  );
   const resource = resources.find((r) =>
     r.source.file === diagnostic.file && r.source.line === diagnostic.line
   );
@@ -89,10 +102,22 @@ async function loadChecked(opts: ApplyOptions): Promise<CheckedProject> {
   const cacheable = !opts.file?.length;
   const cached = cacheable ? await readCachedProject(opts.dir) : undefined;
   if (cached) return cached;
-  const { loadProject } = await import("../../project/project.ts");
-  const { loadConfig } = await import("../../config/config.ts");
-  const { protectedFiles } = await import("../../config/paths.ts");
-  const { readEnvironment } = await import("../../config/environment.ts");
+  const { loadProject } = await lazyImport<typeof import("../../project/project.ts")>(
+    "../../project/project.ts",
+    import.meta.url,
+  );
+  const { loadConfig } = await lazyImport<typeof import("../../config/config.ts")>(
+    "../../config/config.ts",
+    import.meta.url,
+  );
+  const { protectedFiles } = await lazyImport<typeof import("../../config/paths.ts")>(
+    "../../config/paths.ts",
+    import.meta.url,
+  );
+  const { readEnvironment } = await lazyImport<typeof import("../../config/environment.ts")>(
+    "../../config/environment.ts",
+    import.meta.url,
+  );
   // A broken config.yaml is reported by the commands that use it; a dry run still checks.
   const home = readEnvironment().home;
   const dataDir = await loadConfig().then((c) => c.local.dataDir, () => `${home}/data`);

@@ -1,6 +1,7 @@
 // `stigmer login`: checks an endpoint and token with Hello, then stores them
 // (credentials.yaml, 0600) and switches to the cloud backend. Nothing is saved
 // unless the server accepted the token.
+import { lazyImport } from "../../lazy_import.ts";
 import { resolve } from "node:path";
 import { loadConfig } from "../../config/config.ts";
 import { readEnvironment } from "../../config/environment.ts";
@@ -27,7 +28,10 @@ async function readToken(opts: LoginOptions, envToken: string | undefined): Prom
     return token;
   }
   if (Deno.stdin.isTerminal()) {
-    const { promptSecret } = await import("../secret_prompt.ts");
+    const { promptSecret } = await lazyImport<typeof import("../secret_prompt.ts")>(
+      "../secret_prompt.ts",
+      import.meta.url,
+    );
     const token = await promptSecret("Token: ");
     if (!token) throw new UsageError("no token entered");
     return token;
@@ -46,12 +50,20 @@ export async function login(opts: LoginOptions): Promise<void> {
   const caFile = opts.caFile ? resolve(opts.caFile) : undefined;
   const endpoint = opts.endpoint || previous?.endpoint || config.cloud.endpoint;
 
-  const { cloudUrl, openCloudChannel } = await import("../../client/cloud.ts");
+  const { cloudUrl, openCloudChannel } = await lazyImport<typeof import("../../client/cloud.ts")>(
+    "../../client/cloud.ts",
+    import.meta.url,
+  );
   const url = cloudUrl(endpoint, insecure); // refuses plaintext off loopback before asking
   const token = await readToken(opts, env.token);
 
-  const { makeClient } = await import("../../client/grpc_fetch.ts");
-  const { DaemonServiceDefinition } = await import("../../rpc/gen/stigmer/v1/daemon.ts");
+  const { makeClient } = await lazyImport<typeof import("../../client/grpc_fetch.ts")>(
+    "../../client/grpc_fetch.ts",
+    import.meta.url,
+  );
+  const { DaemonServiceDefinition } = await lazyImport<
+    typeof import("../../rpc/gen/stigmer/v1/daemon.ts")
+  >("../../rpc/gen/stigmer/v1/daemon.ts", import.meta.url);
   const channel = openCloudChannel({ endpoint: url, token, insecure, caFile });
   let orgs: string[];
   try {
@@ -66,7 +78,10 @@ export async function login(opts: LoginOptions): Promise<void> {
           "stigmer server token create",
       });
     }
-    const { explain } = await import("../rpc_errors.ts");
+    const { explain } = await lazyImport<typeof import("../rpc_errors.ts")>(
+      "../rpc_errors.ts",
+      import.meta.url,
+    );
     throw explain(err, { type: "cloud", endpoint: url, org: "", orgSource: "" });
   } finally {
     channel.close();

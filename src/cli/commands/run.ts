@@ -1,4 +1,5 @@
 // stigmer run <NAME|ID>: start a workflow (or an agent) and follow its events.
+import { lazyImport } from "../../lazy_import.ts";
 import { RemoteError, UsageError } from "../../errors.ts";
 import { Status } from "../../rpc/status.ts";
 import { connectBackend } from "../backend.ts";
@@ -64,9 +65,9 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
     ...parseInputs(opts.input),
   };
   const inputJson = JSON.stringify(input);
-  const { formatBytes, MAX_EXECUTION_INPUT_BYTES, utf8Length } = await import(
-    "../../model/limits.ts"
-  );
+  const { formatBytes, MAX_EXECUTION_INPUT_BYTES, utf8Length } = await lazyImport<
+    typeof import("../../model/limits.ts")
+  >("../../model/limits.ts", import.meta.url);
   const inputBytes = utf8Length(inputJson);
   if (inputBytes > MAX_EXECUTION_INPUT_BYTES) {
     throw new UsageError(
@@ -96,7 +97,10 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
       );
     } catch (err) {
       if (err instanceof RemoteError && err.code === Status.NOT_FOUND) {
-        const { targetNotFound } = await import("../run_target.ts");
+        const { targetNotFound } = await lazyImport<typeof import("../run_target.ts")>(
+          "../run_target.ts",
+          import.meta.url,
+        );
         throw await targetNotFound(backend.channel, org, target, err);
       }
       throw err;
@@ -135,7 +139,10 @@ export async function run(target: string, opts: RunOptions): Promise<void> {
       Deno.exitCode = 130;
       return;
     }
-    const { printRunSummary } = await import("../run_summary.ts");
+    const { printRunSummary } = await lazyImport<typeof import("../run_summary.ts")>(
+      "../run_summary.ts",
+      import.meta.url,
+    );
     printRunSummary(execution, result, (performance.now() - began) / 1000, opts.json);
   } finally {
     backend.channel.close();

@@ -2,6 +2,7 @@
 // local backend, encrypted in its data dir; in cloud mode the shared server's,
 // through SecretService. A value is read from a hidden prompt or stdin, never
 // from the command line, and never printed.
+import { lazyImport } from "../../lazy_import.ts";
 import { connectBackend, resolveSelection } from "../backend.ts";
 import { withBackend } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
@@ -76,7 +77,10 @@ export async function secretSet(opts: { name: string; fromStdin?: boolean }): Pr
   if (opts.fromStdin) {
     value = await readStdin();
   } else if (Deno.stdin.isTerminal()) {
-    const { promptSecret } = await import("../secret_prompt.ts");
+    const { promptSecret } = await lazyImport<typeof import("../secret_prompt.ts")>(
+      "../secret_prompt.ts",
+      import.meta.url,
+    );
     value = await promptSecret(`Value of secret ${opts.name} (hidden): `);
   } else {
     throw new UsageError("no terminal to ask for the value", {

@@ -70,7 +70,10 @@ export function daemonCommandLine(
   const main = launch.mainModule;
   // From a URL the daemon loads its lazily imported modules from the same
   // host, which Deno 2 allows only with --allow-import for that host.
-  const configFlag = main.startsWith("file:")
+  // From a checkout it reads them from src/ (src/lazy_import.ts: imports Deno does not read ahead
+  // need the read permission).
+  const fromFile = main.startsWith("file:");
+  const configFlag = fromFile
     ? ["--config", new URL("./deno.json", main).pathname]
     : ["--import-map", new URL("./deno.json", main).href, `--allow-import=${new URL(main).host}`];
   return {
@@ -80,8 +83,11 @@ export function daemonCommandLine(
       "--quiet",
       "--no-prompt",
       ...configFlag,
-      ...daemonPermissions(args, extraRead),
-      main.startsWith("file:") ? new URL(main).pathname : main,
+      ...daemonPermissions(
+        args,
+        fromFile ? [...extraRead, new URL("./src", main).pathname] : extraRead,
+      ),
+      fromFile ? new URL(main).pathname : main,
       DAEMON_COMMAND,
       ...daemonArgv(args),
     ],

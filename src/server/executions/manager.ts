@@ -3,6 +3,7 @@
 // whatever is still running INTERRUPTED (never left RUNNING forever). Runs are durable:
 // each task's outcome is checkpointed (src/executions), and resumeUnfinished() takes up
 // the runs a dead process left RUNNING.
+import { lazyImport } from "../../lazy_import.ts";
 import { formatBytes, MAX_EVENT_DATA_BYTES, utf8Length } from "../../model/limits.ts";
 import type { ExecutionUpdate, ResourceStore } from "../../store/store.ts";
 import type { Execution, ExecutionEvent, ExecutionKind } from "../../model/execution.ts";
@@ -203,7 +204,10 @@ export class ExecutionManager {
       journal?: AgentJournal;
     },
   ): Promise<string> {
-    const { runAgent } = await import("../../agents/loop.ts");
+    const { runAgent } = await lazyImport<typeof import("../../agents/loop.ts")>(
+      "../../agents/loop.ts",
+      import.meta.url,
+    );
     const session = call.session ? await this.sessions?.get(org, call.session) : undefined;
     if (session && session.agent !== call.agent) {
       throw new Error(
@@ -506,7 +510,10 @@ export class ExecutionManager {
         const journal = resumed
           ? await StoreJournal.resume(this.store, id, resumedAt, sealer)
           : StoreJournal.fresh(this.store, id, sealer);
-        const { runWorkflow } = await import("../../engine/engine.ts");
+        const { runWorkflow } = await lazyImport<typeof import("../../engine/engine.ts")>(
+          "../../engine/engine.ts",
+          import.meta.url,
+        );
         output = await runWorkflow(target.spec as unknown as WorkflowDocument, request.input, {
           emit: (event) => this.#emit(id, { ...event, data: event.data ?? null }),
           fetch: guardedFetch(),
@@ -523,7 +530,10 @@ export class ExecutionManager {
                 : undefined,
             }),
           callMcp: async (call) => {
-            const { callMcpMethod } = await import("../../mcp/client.ts");
+            const { callMcpMethod } = await lazyImport<typeof import("../../mcp/client.ts")>(
+              "../../mcp/client.ts",
+              import.meta.url,
+            );
             const t = call.transport;
             if (t.stdio && this.agents.allowLocalProcesses === false) {
               throw new Error(LOCAL_PROCESSES_REFUSED(`call: mcp (${t.stdio.command})`));

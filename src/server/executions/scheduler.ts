@@ -4,6 +4,7 @@
 // run that long after loading) and `schedule.on` (a run per consumed set of events, whose
 // input is the array of those events). Schedules are loaded from the store at start and
 // again for an organization whenever its workflows are applied or deleted.
+import { lazyImport } from "../../lazy_import.ts";
 import type { Resource } from "../../model/resource.ts";
 import type { ResourceStore } from "../../store/store.ts";
 import type { CloudEvent } from "../../engine/mod.ts";
@@ -149,7 +150,12 @@ export class Scheduler {
       if (problems.length > 0) {
         throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join("; "));
       }
-      if (needsJq) await (await import("../../engine/jq.ts")).loadJq();
+      if (needsJq) {
+        await (await lazyImport<typeof import("../../engine/jq.ts")>(
+          "../../engine/jq.ts",
+          import.meta.url,
+        )).loadJq();
+      }
       const fresh = () => new Consumption(strategy, new Correlations(null, {}));
       let consumption = fresh();
       let batch: CloudEvent[] = [];

@@ -1,6 +1,7 @@
 // The shared server's store: the embedded SQLite file in a data directory
 // (one server process owns it, by the same lock the local daemon takes), or
 // PostgreSQL, which several server processes can share.
+import { lazyImport } from "../../lazy_import.ts";
 import { dataPaths } from "../../config/paths.ts";
 import { ensurePrivateDir } from "../../secure_fs.ts";
 import { tryLock } from "../../rpc/daemon_info.ts";
@@ -19,7 +20,10 @@ export async function openSharedStore(
   options: { database?: string; dataDir: string },
 ): Promise<OpenedStore> {
   if (options.database) {
-    const { PostgresStore } = await import("../../store/postgres_store.ts");
+    const { PostgresStore } = await lazyImport<typeof import("../../store/postgres_store.ts")>(
+      "../../store/postgres_store.ts",
+      import.meta.url,
+    );
     const store = await PostgresStore.open(options.database);
     return {
       store,
@@ -36,7 +40,10 @@ export async function openSharedStore(
       hint: "stop it, choose another --data-dir, or share a PostgreSQL --database",
     });
   }
-  const { SqliteStore } = await import("../../store/sqlite_store.ts");
+  const { SqliteStore } = await lazyImport<typeof import("../../store/sqlite_store.ts")>(
+    "../../store/sqlite_store.ts",
+    import.meta.url,
+  );
   let store: ResourceStore;
   try {
     store = SqliteStore.open(paths.database);

@@ -1,6 +1,7 @@
 // `stigmer server run`: the shared backend in the foreground. The same
 // services as the local daemon, behind TLS and the tokens file, on SQLite in a
 // data directory or on PostgreSQL shared by several server processes.
+import { lazyImport } from "../../lazy_import.ts";
 import * as grpc from "@grpc/grpc-js";
 import { newId } from "../../model/ids.ts";
 import { VERSION } from "../../version.ts";
@@ -124,7 +125,10 @@ export async function runSharedServer(options: SharedServerOptions, log: Log): P
   if (options.database) {
     // Several servers share the database: runs go through the queue, and move when one dies.
     // Before the server listens: a Start taken earlier would run here alone, outside the queue.
-    const { Distribution } = await import("../../executions/distribution.ts");
+    const { Distribution } = await lazyImport<typeof import("../../executions/distribution.ts")>(
+      "../../executions/distribution.ts",
+      import.meta.url,
+    );
     distribution = await Distribution.start(options.database, runtime.instanceId, {
       run: (job, relayAfterMs) => executions.runHere(job, relayAfterMs),
       cancel: (job) => executions.cancelHere(job),

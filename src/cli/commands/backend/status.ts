@@ -1,3 +1,4 @@
+import { lazyImport } from "../../../lazy_import.ts";
 import { loadConfig } from "../../../config/config.ts";
 import { readEnvironment } from "../../../config/environment.ts";
 import { readCredentials } from "../../../config/credentials.ts";
@@ -70,8 +71,14 @@ interface DaemonState {
 
 /** Whether the local daemon runs: the lock says so without a call; a call proves it answers. */
 async function localDaemonState(dataDir: string): Promise<DaemonState> {
-  const { probe, endpointOf } = await import("../../../client/daemon/probe.ts");
-  const { dataPaths } = await import("../../../config/paths.ts");
+  const { probe, endpointOf } = await lazyImport<typeof import("../../../client/daemon/probe.ts")>(
+    "../../../client/daemon/probe.ts",
+    import.meta.url,
+  );
+  const { dataPaths } = await lazyImport<typeof import("../../../config/paths.ts")>(
+    "../../../config/paths.ts",
+    import.meta.url,
+  );
   const result = await probe(dataPaths(dataDir));
   if (result.state === "running") {
     result.daemon.channel.close();

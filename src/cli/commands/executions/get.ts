@@ -1,3 +1,4 @@
+import { lazyImport } from "../../../lazy_import.ts";
 import { connectBackend } from "../../backend.ts";
 import { explain, withBackend } from "../../rpc_errors.ts";
 import { makeClient } from "../../../client/grpc_fetch.ts";
@@ -61,7 +62,9 @@ export async function get(
       }
       if (result.detached) return;
       // The same closing lines as `stigmer run`: the output and how it ended.
-      const { printRunSummary, storedDuration } = await import("../../run_summary.ts");
+      const { printRunSummary, storedDuration } = await lazyImport<
+        typeof import("../../run_summary.ts")
+      >("../../run_summary.ts", import.meta.url);
       const ended = await withBackend(backend.selection, () => client.get({ org, id }));
       printRunSummary(ended, result, storedDuration(ended) ?? 0, opts.json);
       return;

@@ -1,4 +1,5 @@
 // `stigmer server run`: the shared backend (SPEC §10), in the foreground.
+import { lazyImport } from "../../../lazy_import.ts";
 import { resolve } from "node:path";
 import { loadConfig } from "../../../config/config.ts";
 import { readEnvironment, readNamedVariable } from "../../../config/environment.ts";
@@ -30,8 +31,14 @@ export async function run(opts: ServerRunOptions): Promise<void> {
   }
   const env = readEnvironment();
   const config = await loadConfig(env);
-  const { Log } = await import("../../../server/log.ts");
-  const { runSharedServer } = await import("../../../server/shared/server.ts");
+  const { Log } = await lazyImport<typeof import("../../../server/log.ts")>(
+    "../../../server/log.ts",
+    import.meta.url,
+  );
+  const { runSharedServer } = await lazyImport<typeof import("../../../server/shared/server.ts")>(
+    "../../../server/shared/server.ts",
+    import.meta.url,
+  );
   const level = (opts.logLevel ?? env.logLevel ?? "info") as "info";
   await runSharedServer({
     listen: opts.listen,
