@@ -175,6 +175,47 @@ async function agentLoop(
       });
     }
 
+    /** A tool call's started event; what its end needs. */
+    const startToolCall = async (
+      name: string,
+      args: Record<string, unknown>,
+      callId: string,
+      extra: Record<string, unknown>,
+    ) => {
+      const started = performance.now();
+      const base = { name, ...extra, arguments: args, callId };
+      await emit({
+        type: "tool.call.started",
+        task,
+        message: `${name} ${oneLine(args)}`,
+        data: base,
+      });
+      return { name, args, callId, base, started };
+    };
+    /** A tool call's end: its event, its checkpoint, and the text the model reads back. */
+    const endToolCall = async (
+      call: Awaited<ReturnType<typeof startToolCall>>,
+      outcome: { ok: boolean; text: string },
+    ): Promise<string> => {
+      const { name, args, base } = call;
+      const ms = Math.round(performance.now() - call.started);
+      const { text, truncated } = bounded(outcome.text);
+      await emit({
+        type: outcome.ok ? "tool.call.completed" : "tool.call.failed",
+        task,
+        message: outcome.ok
+          ? `${name} ${oneLine(args)} (${ms} ms)`
+          : `${name} ${oneLine(args)}: ${oneLine(outcome.text, 200)}`,
+        data: outcome.ok
+          ? { ...base, status: "completed", result: text, truncated, ms }
+          : { ...base, status: "failed", error: text, truncated, ms },
+      });
+      // A failed call is a result the model reads, so it can try something else.
+      const returned = outcome.ok ? outcome.text : `Error: ${outcome.text}`;
+      await request.journal?.recordTool(call.callId, name, redactor.value(args), returned);
+      return returned;
+    };
+
     const tools: Record<string, Tool> = {};
     const counts = new Map<string, number>();
     for (const tool of connections.flatMap((c) => c.tools)) {
@@ -188,41 +229,13 @@ async function agentLoop(
         inputSchema: ai.jsonSchema(tool.inputSchema as Parameters<typeof ai.jsonSchema>[0]),
         execute: async (input, options) => {
           const args = (input ?? {}) as Record<string, unknown>;
-          const started = performance.now();
-          const base = { name, server: tool.server, arguments: args, callId: options.toolCallId };
-          await emit({
-            type: "tool.call.started",
-            task,
-            message: `${name} ${oneLine(args)}`,
-            data: base,
-          });
+          const call = await startToolCall(name, args, options.toolCallId, { server: tool.server });
           const callSignal = options.abortSignal
             ? AbortSignal.any([signal, options.abortSignal])
             : signal;
           const raw = await tool.call(args, callSignal, toolTimeoutMs);
           // A server may echo what it was given: secret values never reach the model or events.
-          const outcome = { ok: raw.ok, text: redactor.text(raw.text) };
-          const ms = Math.round(performance.now() - started);
-          const { text, truncated } = bounded(outcome.text);
-          await emit({
-            type: outcome.ok ? "tool.call.completed" : "tool.call.failed",
-            task,
-            message: outcome.ok
-              ? `${name} ${oneLine(args)} (${ms} ms)`
-              : `${name} ${oneLine(args)}: ${oneLine(outcome.text, 200)}`,
-            data: outcome.ok
-              ? { ...base, status: "completed", result: text, truncated, ms }
-              : { ...base, status: "failed", error: text, truncated, ms },
-          });
-          // A failed call is a result the model reads, so it can try something else.
-          const returned = outcome.ok ? outcome.text : `Error: ${outcome.text}`;
-          await request.journal?.recordTool(
-            options.toolCallId,
-            name,
-            redactor.value(args),
-            returned,
-          );
-          return returned;
+          return await endToolCall(call, { ok: raw.ok, text: redactor.text(raw.text) });
         },
       });
     }
@@ -240,18 +253,8 @@ async function agentLoop(
         }),
         execute: async (input, options) => {
           const message = String((input as { message?: unknown })?.message ?? "");
-          const started = performance.now();
-          const base = {
-            name: sub.name,
+          const call = await startToolCall(sub.name, { message }, options.toolCallId, {
             subAgent: true,
-            arguments: { message },
-            callId: options.toolCallId,
-          };
-          await emit({
-            type: "tool.call.started",
-            task,
-            message: `${sub.name} ${oneLine({ message })}`,
-            data: base,
           });
           let outcome: { ok: boolean; text: string };
           try {
@@ -286,26 +289,7 @@ async function agentLoop(
             if (signal.aborted) throw signal.reason;
             outcome = { ok: false, text: redactor.text((err as Error)?.message ?? String(err)) };
           }
-          const ms = Math.round(performance.now() - started);
-          const { text, truncated } = bounded(outcome.text);
-          await emit({
-            type: outcome.ok ? "tool.call.completed" : "tool.call.failed",
-            task,
-            message: outcome.ok
-              ? `${sub.name} ${oneLine({ message })} (${ms} ms)`
-              : `${sub.name} ${oneLine({ message })}: ${oneLine(outcome.text, 200)}`,
-            data: outcome.ok
-              ? { ...base, status: "completed", result: text, truncated, ms }
-              : { ...base, status: "failed", error: text, truncated, ms },
-          });
-          const returned = outcome.ok ? outcome.text : `Error: ${outcome.text}`;
-          await request.journal?.recordTool(
-            options.toolCallId,
-            sub.name,
-            redactor.value({ message }),
-            returned,
-          );
-          return returned;
+          return await endToolCall(call, outcome);
         },
       });
     }
