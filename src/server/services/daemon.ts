@@ -5,37 +5,36 @@ import type { Handlers, Principal } from "../grpc_adapter.ts";
 import type { Runtime } from "../runtime.ts";
 import { GrpcError, Status } from "../../rpc/status.ts";
 
-/** A tenant counts only its own organizations' executions; an admin, all of them. */
-function runningFor(runtime: Runtime, principal: Principal): number {
-  return principal.admin ? runtime.runningExecutions() : runtime.runningExecutions(principal.orgs);
+/**
+ * What Hello and Status both tell of the serving process. A tenant sees no pid or data dir and
+ * counts only its own organizations' executions; an admin sees all.
+ */
+function identity(runtime: Runtime, principal: Principal) {
+  return {
+    version: runtime.version,
+    instanceId: runtime.instanceId,
+    pid: principal.admin ? runtime.pid : 0,
+    dataDir: principal.admin ? runtime.dataDir : "",
+    startedAt: runtime.startedAt.toISOString(),
+    runningExecutions: principal.admin
+      ? runtime.runningExecutions()
+      : runtime.runningExecutions(principal.orgs),
+  };
 }
 
 export function daemonHandlers(runtime: Runtime): Handlers<typeof DaemonServiceDefinition> {
   return {
-    hello: (_request, ctx) => {
-      const admin = ctx.principal.admin;
-      return {
-        version: runtime.version,
-        instanceId: runtime.instanceId,
-        pid: admin ? runtime.pid : 0,
-        dataDir: admin ? runtime.dataDir : "",
-        startedAt: runtime.startedAt.toISOString(),
-        mode: runtime.mode,
-        runningExecutions: runningFor(runtime, ctx.principal),
-        orgs: [...ctx.principal.orgs],
-      };
-    },
+    hello: (_request, ctx) => ({
+      ...identity(runtime, ctx.principal),
+      mode: runtime.mode,
+      orgs: [...ctx.principal.orgs],
+    }),
     status: async (_request, ctx) => {
       const admin = ctx.principal.admin;
       return {
-        version: runtime.version,
-        instanceId: runtime.instanceId,
-        pid: admin ? runtime.pid : 0,
-        dataDir: admin ? runtime.dataDir : "",
-        startedAt: runtime.startedAt.toISOString(),
+        ...identity(runtime, ctx.principal),
         uptimeSeconds: (Date.now() - runtime.startedAt.getTime()) / 1000,
         endpoint: runtime.endpoint,
-        runningExecutions: runningFor(runtime, ctx.principal),
         logPath: admin ? runtime.logPath : "",
         idleTimeoutSeconds: runtime.idleTimeoutMs / 1000,
         // Idle time and memory are the whole server's: they would tell of other tenants.
