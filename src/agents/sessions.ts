@@ -3,18 +3,12 @@
 // as one JSON file per session in its data dir (0600): the messages as the AI
 // SDK records them (secret values already hidden), and the runs that added to it.
 import { ensurePrivateDir, readTextIfExists, writeFileAtomic } from "../secure_fs.ts";
+import type { StoredSession } from "../store/store.ts";
 
 export const SESSION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
-export interface Session {
-  name: string;
-  agent: string;
-  createdAt: string;
-  updatedAt: string;
-  executions: string[];
-  // deno-lint-ignore no-explicit-any
-  messages: any[];
-}
+/** A session: its messages, and the runs that added to them (kept as the store keeps it). */
+export type Session = StoredSession;
 
 export interface SessionInfo {
   name: string;

@@ -132,7 +132,7 @@ export interface SecretEntry {
   updatedAt: string;
 }
 
-/** A session as the store keeps it (see src/agents/sessions.ts for its fields). */
+/** An agent session (SPEC §10): its messages as the AI SDK records them, and the runs that added to them. */
 export interface StoredSession {
   name: string;
   agent: string;
