@@ -146,3 +146,16 @@ export function asWorkflowError(error: unknown): WorkflowError {
   const message = error instanceof Error ? error.message : String(error);
   return workflowError("runtime", message, { cause: error });
 }
+
+/** "do/2/x" before "do/10/y": paths compared segment by segment, numbers as numbers. */
+export function byDocumentOrder(a: WorkflowProblem, b: WorkflowProblem): number {
+  const left = a.path.split("/");
+  const right = b.path.split("/");
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    if (left[i] === right[i]) continue;
+    const [x, y] = [Number(left[i]), Number(right[i])];
+    if (Number.isInteger(x) && Number.isInteger(y)) return x - y;
+    return 0; // siblings' fields: keep the order they were found in
+  }
+  return left.length - right.length;
+}

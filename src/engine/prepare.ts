@@ -2,7 +2,7 @@
 // itself does no shape checks and no expression parsing. Reports every problem, not the first.
 import { type DataSchema, prepareDataSchema } from "./data_schemas.ts";
 import { parseDuration } from "./durations.ts";
-import { WorkflowDefinitionError, type WorkflowProblem } from "./errors.ts";
+import { byDocumentOrder, WorkflowDefinitionError, type WorkflowProblem } from "./errors.ts";
 import { compileExpression, compileTemplate, type Template } from "./expressions.ts";
 import type { PrepareContext, PreparedList, PreparedTask, TaskKind } from "./task.ts";
 import { agentTask } from "./tasks/agent.ts";
@@ -283,19 +283,6 @@ export function prepareWorkflow(document: WorkflowDocument): PreparedWorkflow {
   };
   if (problems.length > 0) throw new WorkflowDefinitionError(problems.sort(byDocumentOrder));
   return prepared;
-}
-
-/** "do/2/x" before "do/10/y": paths compared segment by segment, numbers as numbers. */
-function byDocumentOrder(a: WorkflowProblem, b: WorkflowProblem): number {
-  const left = a.path.split("/");
-  const right = b.path.split("/");
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    if (left[i] === right[i]) continue;
-    const [x, y] = [Number(left[i]), Number(right[i])];
-    if (Number.isInteger(x) && Number.isInteger(y)) return x - y;
-    return 0; // siblings' fields: keep the order they were found in
-  }
-  return left.length - right.length;
 }
 
 function kindOf(

@@ -2,7 +2,7 @@
 // then the engine's own preparation (prepareWorkflow: the code that runs the workflow
 // decides what is runnable). Engine problems say more; a schema problem on the same spot
 // (or inside a task the engine already reported) is left out.
-import { WorkflowDefinitionError, type WorkflowProblem } from "./errors.ts";
+import { byDocumentOrder, WorkflowDefinitionError, type WorkflowProblem } from "./errors.ts";
 import { prepareWorkflow } from "./prepare.ts";
 import { loadWorkflowSchema, schemaProblems } from "./schema/check.ts";
 import type { WorkflowDocument } from "./types.ts";
@@ -41,17 +41,4 @@ export function checkWorkflowDocument(document: unknown): WorkflowProblem[] {
 export async function validateWorkflowDocument(document: unknown): Promise<WorkflowProblem[]> {
   await loadWorkflowSchema();
   return checkWorkflowDocument(document);
-}
-
-/** "do/2/x" before "do/10/y": paths compared segment by segment, numbers as numbers. */
-export function byDocumentOrder(a: WorkflowProblem, b: WorkflowProblem): number {
-  const left = a.path.split("/");
-  const right = b.path.split("/");
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    if (left[i] === right[i]) continue;
-    const [x, y] = [Number(left[i]), Number(right[i])];
-    if (Number.isInteger(x) && Number.isInteger(y)) return x - y;
-    return 0;
-  }
-  return left.length - right.length;
 }
