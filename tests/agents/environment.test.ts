@@ -12,21 +12,9 @@ import {
 } from "../executions/helpers.ts";
 import { startScriptedModel, toolResults } from "../helpers/scripted_model.ts";
 import { agentManifest, EVERYTHING_SERVER } from "./helpers.ts";
+import { filesContaining } from "../helpers/files.ts";
 
 const VALUE = `env-secret-${crypto.randomUUID()}`;
-
-async function filesContaining(dir: string, needle: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const full = `${dir}/${entry.name}`;
-    if (entry.isDirectory) found.push(...await filesContaining(full, needle));
-    else if (entry.isFile) {
-      const text = new TextDecoder("latin1").decode(await Deno.readFile(full));
-      if (text.includes(needle)) found.push(full);
-    }
-  }
-  return found;
-}
 
 Deno.test("an agent's Environment: variables and secret references reach its MCP servers", async () => {
   const model = startScriptedModel((messages) => {

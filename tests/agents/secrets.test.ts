@@ -15,25 +15,9 @@ import {
 } from "../executions/helpers.ts";
 import { startScriptedModel, toolResults } from "../helpers/scripted_model.ts";
 import { agentManifest, EVERYTHING_SERVER } from "./helpers.ts";
+import { filesContaining } from "../helpers/files.ts";
 
 const VALUE = `sk-secret-${crypto.randomUUID()}`;
-
-/** Every file under a directory, as bytes decoded leniently. */
-async function filesContaining(dir: string, needle: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (path: string) => {
-    for await (const entry of Deno.readDir(path)) {
-      const full = `${path}/${entry.name}`;
-      if (entry.isDirectory) await walk(full);
-      else if (entry.isFile) {
-        const bytes = await Deno.readFile(full);
-        if (new TextDecoder("latin1").decode(bytes).includes(needle)) found.push(full);
-      }
-    }
-  };
-  await walk(dir);
-  return found;
-}
 
 Deno.test("a secret reaches an MCP server's env and a workflow's $secrets, and is found nowhere in the outputs", async () => {
   const model = startScriptedModel((messages) => {

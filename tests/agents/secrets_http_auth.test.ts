@@ -12,43 +12,17 @@ import {
   executionHome,
   ndjson,
   serveLocal,
+  workflowManifest,
   writeProject,
 } from "../executions/helpers.ts";
+import { filesContaining } from "../helpers/files.ts";
 
 const PASSWORD = `pw-${crypto.randomUUID()}`;
 const TOKEN = `tok-${crypto.randomUUID()}`;
 const BASIC = `Basic ${btoa(`ada:${PASSWORD}`)}`;
 
-/** Every file under a directory that contains `needle` (bytes decoded leniently). */
-async function filesContaining(dir: string, needle: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (path: string) => {
-    for await (const entry of Deno.readDir(path)) {
-      const full = `${path}/${entry.name}`;
-      if (entry.isDirectory) await walk(full);
-      else if (entry.isFile) {
-        const bytes = await Deno.readFile(full);
-        if (new TextDecoder("latin1").decode(bytes).includes(needle)) found.push(full);
-      }
-    }
-  };
-  await walk(dir);
-  return found;
-}
-
 function manifest(name: string, use: string, doYaml: string): string {
-  return `apiVersion: agentic.stigmer.ai/v1
-kind: Workflow
-metadata:
-  name: ${name}
-spec:
-  document:
-    dsl: "1.0.0"
-    namespace: tests
-    name: ${name}
-    version: "0.1.0"
-${use ? `  use:\n${use}\n` : ""}  do:
-${doYaml}`;
+  return workflowManifest(name, doYaml, use ? `  use:\n${use}\n` : "");
 }
 
 Deno.test("use.secrets: http basic and bearer from secrets through the CLI and daemon, values found nowhere", async () => {

@@ -17,25 +17,9 @@ import { SecretServiceDefinition } from "../../src/rpc/gen/stigmer/v1/secret.ts"
 import { ResourceServiceDefinition } from "../../src/rpc/gen/stigmer/v1/resource.ts";
 import { ExecutionServiceDefinition } from "../../src/rpc/gen/stigmer/v1/execution.ts";
 import { GrpcError, Status } from "../../src/rpc/status.ts";
+import { filesContaining } from "../helpers/files.ts";
 
 const VALUE = `sk-shared-${crypto.randomUUID()}`;
-
-/** Every file under a directory that holds the needle, bytes decoded leniently. */
-async function filesContaining(dir: string, needle: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (path: string) => {
-    for await (const entry of Deno.readDir(path)) {
-      const full = `${path}/${entry.name}`;
-      if (entry.isDirectory) await walk(full);
-      else if (entry.isFile) {
-        const bytes = await Deno.readFile(full);
-        if (new TextDecoder("latin1").decode(bytes).includes(needle)) found.push(full);
-      }
-    }
-  };
-  await walk(dir);
-  return found;
-}
 
 Deno.test("shared server: secrets per organization, encrypted, used by $secrets, never in clear", async () => {
   const server = await makeTestHome("");
