@@ -76,8 +76,11 @@ export async function writeProject(
   return dir;
 }
 
-/** A Workflow manifest around a `do:` list written in YAML (indented by the caller for `  do:`). */
-export function workflowManifest(name: string, doYaml: string): string {
+/**
+ * A Workflow manifest around a `do:` list written in YAML (indented by the caller for `  do:`);
+ * `specYaml` goes before it (e.g. `  schedule:` or `  use:` and their lines).
+ */
+export function workflowManifest(name: string, doYaml: string, specYaml = ""): string {
   return `apiVersion: agentic.stigmer.ai/v1
 kind: Workflow
 metadata:
@@ -88,7 +91,7 @@ spec:
     namespace: tests
     name: ${name}
     version: "0.1.0"
-  do:
+${specYaml}  do:
 ${doYaml.replace(/^\n/, "")}`;
 }
 

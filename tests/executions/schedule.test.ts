@@ -11,6 +11,7 @@ import {
   sleep,
   waitUntil,
   withExecutionHome,
+  workflowManifest,
   writeProject,
 } from "./helpers.ts";
 import type { TestHome } from "../helpers/cli.ts";
@@ -25,20 +26,7 @@ function scheduled(
   schedule: string,
   doYaml = "    - tick:\n        set:\n          at: ${ now }\n",
 ): string {
-  return `apiVersion: agentic.stigmer.ai/v1
-kind: Workflow
-metadata:
-  name: ${name}
-spec:
-  document:
-    dsl: "1.0.0"
-    namespace: tests
-    name: ${name}
-    version: "0.1.0"
-  schedule:
-${schedule}
-  do:
-${doYaml}`;
+  return workflowManifest(name, doYaml, `  schedule:\n${schedule}\n`);
 }
 
 /** The example from the reference folder as a Workflow manifest (its document unchanged). */
