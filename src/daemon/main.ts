@@ -251,6 +251,15 @@ export async function runDaemon(argv: string[]): Promise<number> {
       );
     }
     runtime.endpoint = `${host}:${port}`;
+    // Before daemon.json appears: whoever reads it may signal at once (`server
+    // stop` falls back to SIGTERM), and the daemon must still end cleanly. The
+    // shutdown waits for the start-up below, so it never closes what is opening.
+    const startedUp = Promise.withResolvers<void>();
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+      Deno.addSignalListener(signal, () => {
+        void startedUp.promise.then(() => shutdown(`received ${signal}`));
+      });
+    }
     health.serving = true;
     writeDaemonInfo(
       paths.daemonInfo,
@@ -269,9 +278,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     const resumed = await executions.resumeUnfinished();
     if (resumed > 0) log.info(`${resumed} unfinished execution(s) resumed`);
 
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-      Deno.addSignalListener(signal, () => void shutdown(`received ${signal}`));
-    }
+    startedUp.resolve();
     // The idle check runs often enough to be on time, rarely enough to cost nothing.
     const idleCheckMs = Math.min(Math.max(args.idleTimeoutMs / 10, 200), 30_000);
     const idleTimer = setInterval(() => {
