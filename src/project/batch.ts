@@ -2,7 +2,8 @@
 // the same slug are an error; a reference to a name the batch does not declare
 // is unresolved (the backend may hold it: it decides, in its apply transaction).
 import type { Diagnostic } from "../errors.ts";
-import { type DeclaredResource, diagnosticAt } from "./manifest.ts";
+import { diagnosticAt } from "./manifest.ts";
+import type { DeclaredResource } from "./manifest_value.ts";
 import { missingReferenceMessage, referencesOf } from "../model/references.ts";
 import { slugify } from "../model/slug.ts";
 

@@ -1,6 +1,7 @@
 // The batch limit of src/model/limits.ts, checked by the CLI before it sends
 // (the server checks the request it receives: src/server/services/resource.ts).
-import { type DeclaredResource, diagnosticAt } from "../project/manifest.ts";
+import { diagnosticAt } from "./manifest.ts";
+import type { DeclaredResource } from "./manifest_value.ts";
 import type { Diagnostic } from "../errors.ts";
 import { formatBytes, MAX_BATCH_BYTES, resourceWireBytes } from "../model/limits.ts";
 

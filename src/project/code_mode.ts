@@ -8,12 +8,12 @@ import { basename, dirname, fromFileUrl, join, resolve, toFileUrl } from "../pat
 import stripJsonComments from "strip-json-comments";
 import SDK_SOURCE from "../sdk/mod.ts" with { type: "text" };
 import { type Diagnostic, StigmerError, ValidationError } from "../errors.ts";
+import { inlineSkillFiles } from "./manifest.ts";
 import {
   type DeclaredResource,
-  inlineSkillFiles,
   manifestFromValue,
   prepareWorkflowCheck,
-} from "./manifest.ts";
+} from "./manifest_value.ts";
 import { displayPath, isInside, realPathInside } from "./paths.ts";
 import { parseSynthOutput } from "./synth.ts";
 import { checkModuleGraph, type CodeModeProtection, leakedSecretFile } from "./code_mode_guard.ts";

@@ -2,10 +2,14 @@
 // problem in every document (not just the first).
 import { dirname, resolve } from "../path.ts";
 import type { Diagnostic } from "../errors.ts";
-import type { JsonObject, Kind, ResourceInput } from "../model/resource.ts";
-import { validateManifest as validateShape, type ValidManifest } from "../model/kinds.ts";
-import { formatKeyPath, isPlainObject, type KeyPath, type Problem } from "../model/problems.ts";
-import { loadWorkflowSchema, workflowSpecProblems } from "./workflow_check.ts";
+import type { ResourceInput } from "../model/resource.ts";
+import { formatKeyPath, type KeyPath } from "../model/problems.ts";
+import {
+  type DeclaredResource,
+  type ManifestParseResult,
+  prepareWorkflowCheck,
+  validateManifest,
+} from "./manifest_value.ts";
 import { displayPath, realPathInside } from "./paths.ts";
 import {
   MAX_MANIFEST_BYTES,
@@ -14,21 +18,6 @@ import {
   problemsToDiagnostics,
   tooLargeDiagnostic,
 } from "../model/yaml_source.ts";
-
-/** A resource as a manifest or a program declares it, with where it was declared. */
-export interface DeclaredResource {
-  kind: Kind;
-  name: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  spec: JsonObject;
-  source: { file: string; line: number; column?: number };
-}
-
-export interface ManifestParseResult {
-  resources: DeclaredResource[];
-  diagnostics: Diagnostic[];
-}
 
 type Locator = (path: KeyPath, at?: "key" | "value") => Position;
 // Kept beside the resources, not in them, so they stay plain data.
@@ -81,27 +70,6 @@ export function diagnosticAt(
 }
 
 /**
- * A manifest's shape (model/kinds.ts) and, for a Workflow, the engine's check of its
- * document. Needs the workflow schema loaded: {@link prepareWorkflowCheck}.
- */
-function validateManifest(value: unknown): { manifest?: ValidManifest; problems: Problem[] } {
-  const result = validateShape(value);
-  if (!isPlainObject(value) || value.kind !== "Workflow" || !isPlainObject(value.spec)) {
-    return result;
-  }
-  const problems = [...result.problems, ...workflowSpecProblems(value.spec, ["spec"])];
-  return problems.length > 0 ? { problems } : result;
-}
-
-/**
- * Loads what checking a workflow needs (the DSL schema's validator, ~0.1 s) when `text`
- * may declare one; parseManifests and manifestFromValue need it for Workflow manifests.
- */
-export async function prepareWorkflowCheck(text = "Workflow"): Promise<void> {
-  if (text.includes("Workflow")) await loadWorkflowSchema();
-}
-
-/**
  * Parses a (multi-document) YAML manifest. `file` is the name used in
  * diagnostics. Pure: a Skill's `path` is left for {@link inlineSkillFiles}.
  */
@@ -121,25 +89,6 @@ export function parseManifests(file: string, text: string): ManifestParseResult 
 
 function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-/**
- * Validates one manifest given as a value (from a program in code mode). Every
- * diagnostic points at `source`, the place that declared it.
- */
-export function manifestFromValue(
-  value: unknown,
-  source: { file: string; line: number; column?: number },
-): ManifestParseResult {
-  const { manifest, problems } = validateManifest(value);
-  const diagnostics = problems.map((problem: Problem) => ({
-    file: source.file,
-    line: source.line,
-    column: source.column ?? 0,
-    path: formatKeyPath(problem.path),
-    message: problem.message,
-  }));
-  return { resources: manifest ? [{ ...manifest, source }] : [], diagnostics };
 }
 
 export interface ReadManifestOptions {

@@ -8,12 +8,8 @@ import { expandGlob, hasWildcards } from "./glob.ts";
 import { findProjectFile, PROJECT_FILE } from "./find_project.ts";
 
 export { findProjectFile, PROJECT_FILE };
-import {
-  type DeclaredResource,
-  type FileReadListener,
-  readFailure,
-  readManifestFile,
-} from "./manifest.ts";
+import { type FileReadListener, readFailure, readManifestFile } from "./manifest.ts";
+import type { DeclaredResource } from "./manifest_value.ts";
 import { displayPath, isInside, realPathInside, unsafeRelativePath } from "./paths.ts";
 import { isPlainObject, type KeyPath, strictObject, zodProblems } from "../model/problems.ts";
 import { parseYamlDocuments, problemsToDiagnostics } from "../model/yaml_source.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { formatDiagnostic } from "../../src/errors.ts";
 import { validateManifest, workflowAgentRefs } from "../../src/model/kinds.ts";
-import { parseManifests, prepareWorkflowCheck } from "../../src/project/manifest.ts";
+import { parseManifests } from "../../src/project/manifest.ts";
+import { prepareWorkflowCheck } from "../../src/project/manifest_value.ts";
 
 await prepareWorkflowCheck(); // the DSL schema's validator, for Workflow manifests
 

@@ -4,7 +4,7 @@
 // changed since the last apply: see project_cache.ts.
 import { lazyImport } from "../../lazy_import.ts";
 import type { LoadedProject } from "../../project/project.ts";
-import type { DeclaredResource } from "../../project/manifest.ts";
+import type { DeclaredResource } from "../../project/manifest_value.ts";
 import { type CheckedProject, readCachedProject, writeCachedProject } from "../project_cache.ts";
 import { type Diagnostic, formatDiagnostic, UsageError, ValidationError } from "../../errors.ts";
 import { connectBackend } from "../backend.ts";

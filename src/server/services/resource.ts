@@ -13,7 +13,7 @@ import type { Handlers } from "../grpc_adapter.ts";
 import type { ResourceStore } from "../../store/store.ts";
 import { MissingReferencesError } from "../../store/errors.ts";
 import { DIAGNOSTICS_TRAILER, GrpcError, Status } from "../../rpc/status.ts";
-import { manifestFromValue, prepareWorkflowCheck } from "../../project/manifest.ts";
+import { manifestFromValue, prepareWorkflowCheck } from "../../project/manifest_value.ts";
 import { formatKeyPath } from "../../model/problems.ts";
 import { missingReferenceMessage, type Reference, referencesOf } from "../../model/references.ts";
 import { API_VERSION, type Kind, type Resource, type ResourceInput } from "../../model/resource.ts";
