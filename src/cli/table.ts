@@ -1,10 +1,11 @@
 // Aligned columns with a header row, as kubectl prints them. A cell's width is
 // what a terminal shows: colour codes take no column, wide characters take two.
-// Both libraries load only when a table is printed, so output.ts costs the
-// other commands nothing. string-width builds an Intl.Segmenter and Unicode
-// property regexes as it loads (60-130 ms measured here), so it is loaded only
-// for cells that are not plain ASCII once their colour codes are gone: tables
-// of names and versions never pay for it.
+// Neither library loads for a table of plain ASCII (no colour code, no wide
+// character), which is measured by its length: most tables (names, versions,
+// ids) then cost no npm package (strip-ansi, ~8 ms a command here). string-width
+// builds an Intl.Segmenter and Unicode property regexes as it loads (60-130 ms
+// measured here), so it loads only for cells that are not plain ASCII once
+// their colour codes are gone.
 //
 // Cells are escaped first (a name from a server may hold a newline or a bidi
 // override: it must not forge a row), then `paint` colours a column's cells.
@@ -17,7 +18,6 @@ export async function formatTable(
   rows: string[][],
   paint: Record<number, (cell: string) => string> = {},
 ): Promise<string> {
-  const { default: stripAnsi } = await import("strip-ansi");
   const safe = rows.map((row) =>
     row.map((cell, i) => {
       const escaped = escapeUnsafe(cell ?? "");
@@ -25,10 +25,19 @@ export async function formatTable(
     })
   );
   const all = [header, ...safe];
+  if (all.every((row) => row.every((cell) => PLAIN_ASCII.test(cell)))) {
+    return layOut(all, (text) => text.length);
+  }
+  const { default: stripAnsi } = await import("strip-ansi");
   const needsUnicode = all.some((row) => row.some((cell) => !PLAIN_ASCII.test(stripAnsi(cell))));
-  const width: (text: string) => number = needsUnicode
-    ? (await import("string-width")).default
-    : (text) => stripAnsi(text).length;
+  return layOut(
+    all,
+    needsUnicode ? (await import("string-width")).default : (text) => stripAnsi(text).length,
+  );
+}
+
+function layOut(all: string[][], width: (text: string) => number): string {
+  const header = all[0];
   const widths = header.map((_, i) => Math.max(...all.map((row) => width(row[i] ?? ""))));
   const line = (cells: string[]) =>
     cells.map((cell, i) =>

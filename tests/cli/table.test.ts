@@ -40,3 +40,8 @@ Deno.test("table: wide characters count as two columns", async () => {
     "é      c",
   ]);
 });
+
+Deno.test("table: a plain ASCII table lines up by length", async () => {
+  const table = await formatTable(["NAME", "VERSION"], [["greeter", "1"], ["a", "12"]]);
+  assertEquals(table.split("\n"), ["NAME      VERSION", "greeter   1", "a         12"]);
+});
