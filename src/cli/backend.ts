@@ -64,14 +64,13 @@ export async function connectBackend(opts: BackendOptions): Promise<Backend> {
   if (!opts.quiet) info(describeBackend(selection));
   if (selection.type === "local") {
     if (selection.ignoredOrg) warn(`--org ${selection.ignoredOrg} is ignored in local mode`);
-    const { ensureRunning } = await lazyImport<typeof import("../client/daemon/ensure_running.ts")>(
-      "../client/daemon/ensure_running.ts",
-      import.meta.url,
-    );
-    const { cliProgress } = await lazyImport<typeof import("./progress.ts")>(
-      "./progress.ts",
-      import.meta.url,
-    );
+    const [{ ensureRunning }, { cliProgress }] = await Promise.all([
+      lazyImport<typeof import("../client/daemon/ensure_running.ts")>(
+        "../client/daemon/ensure_running.ts",
+        import.meta.url,
+      ),
+      lazyImport<typeof import("./progress.ts")>("./progress.ts", import.meta.url),
+    ]);
     const daemon = await ensureRunning(config.local, {
       autoStart: opts.autoStart !== false && !env.noAutoStart,
       progress: await cliProgress(),
