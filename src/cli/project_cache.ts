@@ -5,7 +5,7 @@
 // a miss. Projects with a program (`main`) are never cached: its output
 // depends on more than its own text.
 import { join, resolve } from "../path.ts";
-import { expandGlob } from "../project/glob.ts";
+import { expandGlob, type GlobResult } from "../project/glob.ts";
 import { findProjectFile, PROJECT_FILE } from "../project/find_project.ts";
 import type { LoadedProject } from "../project/project.ts";
 import { readEnvironment } from "../config/environment.ts";
@@ -64,10 +64,13 @@ export async function readCachedProject(
   }
   const matched = new Set<string>();
   for (const pattern of entry.project.resourcePatterns ?? []) {
-    const { files, escapes } = await expandGlob(entry.project.dir, pattern).catch(() => ({
-      files: [] as string[],
-      escapes: [{ path: "", target: "" }],
-    }));
+    let found: GlobResult;
+    try {
+      found = expandGlob(entry.project.dir, pattern);
+    } catch {
+      return undefined; // the directory is gone or unreadable: load it for the real error
+    }
+    const { files, escapes } = found;
     if (escapes.length > 0) return undefined;
     for (const file of files) matched.add(file);
   }

@@ -186,7 +186,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
   const files = new Set<string>();
 
   for (const [index, pattern] of project.resources.entries()) {
-    const { files: matched, escapes } = await expandGlob(project.dir, pattern);
+    const { files: matched, escapes } = expandGlob(project.dir, pattern);
     const key = project.resourcesDeclared ? ["resources", index] : ["resources"];
     for (const escape of escapes) {
       diagnostics.push(
