@@ -1,6 +1,6 @@
 // Tables line up in a terminal: colour codes take no column, wide characters two.
 import stripAnsi from "strip-ansi";
-import { assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 import { colors, formatTable, setColor } from "../../src/cli/output.ts";
 
 Deno.test("table: coloured cells do not push the next column (colours forced on)", async () => {
@@ -20,6 +20,8 @@ Deno.test("table: coloured cells do not push the next column (colours forced on)
     ], { 2: (action) => paint[action](action) });
     // The codes are really there, so this checks the widths and not a plain table.
     assertEquals(table.split("\x1b[").length - 1, 6);
+    assert(table.includes("\x1b[32mCREATED\x1b[39m"), table); // green, then default colour
+    assert(table.includes("\x1b[2mUNCHANGED\x1b[22m"), table); // dim, then normal intensity
     assertEquals(stripAnsi(table).split("\n"), [
       "KIND       NAME      ACTION      VERSION   ID",
       "Agent      greeter   CREATED     1         agt_1",
