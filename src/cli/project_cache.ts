@@ -1,11 +1,13 @@
 // Applying an unchanged project again should cost little more than `get`: the
 // loaded and checked project is kept in STIGMER_HOME/cache, keyed by the text
-// of every file it was read from (Stigmer.yaml, manifests, skill files). A
-// changed file, or a file appearing or vanishing under the resource globs, is
-// a miss. Projects with a program (`main`) are never cached: its output
-// depends on more than its own text.
+// of every file it was read from (Stigmer.yaml, manifests, skill files) and
+// the listing of every directory its resource globs walked. A changed file, or
+// an entry appearing, vanishing or changing kind in one of those directories,
+// is a miss: the globs would match the same files only if neither happened.
+// Projects with a program (`main`) are never cached: its output depends on
+// more than its own text.
 import { join, resolve } from "../path.ts";
-import { expandGlob, type GlobResult } from "../project/glob.ts";
+import { directoryListing } from "../project/listing.ts";
 import { findProjectFile, PROJECT_FILE } from "../project/find_project.ts";
 import type { LoadedProject } from "../project/project.ts";
 import { readEnvironment } from "../config/environment.ts";
@@ -23,6 +25,8 @@ interface Entry extends CheckedProject {
   cwd: string;
   /** Every file read, absolute path → text. */
   files: Record<string, string>;
+  /** Every directory the resource globs walked → its listing. */
+  listings: Record<string, string>;
 }
 
 async function entryPath(projectFile: string): Promise<string> {
@@ -62,32 +66,27 @@ export async function readCachedProject(
   for (const [path, text] of Object.entries(entry.files)) {
     if (readText(path) !== text) return undefined;
   }
-  const matched = new Set<string>();
-  for (const pattern of entry.project.resourcePatterns ?? []) {
-    let found: GlobResult;
+  if (typeof entry.listings !== "object" || entry.listings === null) return undefined;
+  for (const [dir, listing] of Object.entries(entry.listings)) {
     try {
-      found = expandGlob(entry.project.dir, pattern);
+      if (directoryListing(dir) !== listing) return undefined;
     } catch {
-      return undefined; // the directory is gone or unreadable: load it for the real error
+      return undefined; // gone or unreadable: load the project for the real error
     }
-    const { files, escapes } = found;
-    if (escapes.length > 0) return undefined;
-    for (const file of files) matched.add(file);
   }
-  const same = matched.size === entry.project.files.length &&
-    entry.project.files.every((f) => matched.has(f));
-  return same ? { project: entry.project, notes: entry.notes } : undefined;
+  return { project: entry.project, notes: entry.notes };
 }
 
 /** Remembers a project that loaded and checked cleanly. */
 export async function writeCachedProject(
   checked: CheckedProject,
   files: Record<string, string>,
+  listings: Record<string, string>,
 ): Promise<void> {
   const { project } = checked;
   if (!project.projectFile || project.main !== undefined || !project.resourcePatterns) return;
   const path = await entryPath(project.projectFile);
-  const entry: Entry = { ...checked, version: VERSION, cwd: Deno.cwd(), files };
+  const entry: Entry = { ...checked, version: VERSION, cwd: Deno.cwd(), files, listings };
   try {
     ensurePrivateDir(path.slice(0, path.lastIndexOf("/")));
     writeFileAtomic(path, JSON.stringify(entry));

@@ -7,6 +7,7 @@
 import { join, resolve } from "../path.ts";
 import zeptomatch from "zeptomatch";
 import { isInside } from "./paths.ts";
+import { describeEntries, readEntries } from "./listing.ts";
 
 export function hasWildcards(pattern: string): boolean {
   return /[*?{[]/.test(pattern);
@@ -46,10 +47,14 @@ export interface GlobResult {
  * Finds the files under `root` matching `pattern`, refusing symlinks that leave
  * `root`. Symlinks inside `root` are followed after the real entries, and each
  * real file is listed once, so a link never duplicates or shadows its target.
- * Synchronous: a project's tree is small and nothing else runs meanwhile; the
- * warm `apply` checks its cache with this walk, 2 ms faster than with async calls.
+ * `onListing` is told each directory walked and its listing (listing.ts): the
+ * same listings mean the same result. Synchronous: a project's tree is small.
  */
-export function expandGlob(root: string, pattern: string): GlobResult {
+export function expandGlob(
+  root: string,
+  pattern: string,
+  onListing?: (dir: string, listing: string) => void,
+): GlobResult {
   const realRoot = Deno.realPathSync(root);
   const result: GlobResult = { files: [], escapes: [] };
   const visitedDirs = new Set<string>();
@@ -70,27 +75,19 @@ export function expandGlob(root: string, pattern: string): GlobResult {
     const real = Deno.realPathSync(dir);
     if (visitedDirs.has(real)) return; // seen already, or a symlink loop
     visitedDirs.add(real);
-    const entries = [...Deno.readDirSync(dir)];
-    entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    for (const entry of entries) {
+    const entries = readEntries(dir);
+    onListing?.(dir, describeEntries(entries));
+    for (const { entry, target } of entries) {
       const path = join(dir, entry.name);
       const rel = [...relative, entry.name];
       if (!entry.isSymlink) {
         if (entry.isDirectory || entry.isFile) take(path, rel, entry.isDirectory);
-        continue;
-      }
-      let target: string;
-      let info: Deno.FileInfo;
-      try {
-        target = Deno.realPathSync(path);
-        info = Deno.statSync(target);
-      } catch {
+      } else if (!target) {
         continue; // a dangling symlink matches nothing
-      }
-      if (isInside(realRoot, target)) {
-        links.push({ path, rel, isDirectory: info.isDirectory });
-      } else if (matchPath(pattern, rel.join("/"), info.isDirectory)) {
-        result.escapes.push({ path: rel.join("/"), target });
+      } else if (isInside(realRoot, target.path)) {
+        links.push({ path, rel, isDirectory: target.info.isDirectory });
+      } else if (matchPath(pattern, rel.join("/"), target.info.isDirectory)) {
+        result.escapes.push({ path: rel.join("/"), target: target.path });
       }
     }
   };

@@ -67,6 +67,8 @@ export interface LoadProjectOptions {
   codeMode?: CodeModeOptions;
   /** Told of every file read (Stigmer.yaml, manifests, skill files). */
   onRead?: FileReadListener;
+  /** Told of every directory the `resources` globs walked, with its listing (listing.ts). */
+  onListing?: (dir: string, listing: string) => void;
 }
 
 /** Reads and validates a Stigmer.yaml. Throws ValidationError with every problem. */
@@ -186,7 +188,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Loa
   const files = new Set<string>();
 
   for (const [index, pattern] of project.resources.entries()) {
-    const { files: matched, escapes } = expandGlob(project.dir, pattern);
+    const { files: matched, escapes } = expandGlob(project.dir, pattern, options.onListing);
     const key = project.resourcesDeclared ? ["resources", index] : ["resources"];
     for (const escape of escapes) {
       diagnostics.push(

@@ -91,3 +91,46 @@ Deno.test(
     assertEquals(await storeSnapshot(home), before);
   }),
 );
+
+Deno.test(
+  "the project cache is missed exactly when the globs could match other files",
+  withResourceHome(async (home) => {
+    const project = await home.write("cached", {
+      "Stigmer.yaml": projectYaml("cached"),
+      "stigmer/a.yaml": agentYaml("a"),
+      "other/d.yaml": agentYaml("d"),
+      "elsewhere/e.yaml": agentYaml("e"),
+    });
+    const names = async () =>
+      applyTable((await home.expect(0, ["apply"], { cwd: project })).stdout).map((r) => r.name);
+    const entryFile = async () => {
+      for await (const e of Deno.readDir(`${home.home}/cache/projects`)) {
+        return `${home.home}/cache/projects/${e.name}`;
+      }
+      throw new Error("no cache entry");
+    };
+
+    assertEquals(await names(), ["a"]);
+    // Nothing changed: a hit, so the entry is not written again.
+    const written = Deno.statSync(await entryFile()).mtime!.getTime();
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(await names(), ["a"]);
+    assertEquals(Deno.statSync(await entryFile()).mtime!.getTime(), written, "a hit rewrote");
+
+    // A file in a new subdirectory, a file beside the first, one removed.
+    await Deno.mkdir(`${project}/stigmer/sub`);
+    await Deno.writeTextFile(`${project}/stigmer/sub/b.yaml`, agentYaml("b"));
+    assertEquals((await names()).sort(), ["a", "b"]);
+    await Deno.writeTextFile(`${project}/stigmer/c.yaml`, agentYaml("c"));
+    assertEquals((await names()).sort(), ["a", "b", "c"]);
+    await Deno.remove(`${project}/stigmer/a.yaml`);
+    assertEquals((await names()).sort(), ["b", "c"]);
+
+    // A symlinked directory inside the project, then pointed elsewhere under the same name.
+    await Deno.symlink(`${project}/other`, `${project}/stigmer/linked`);
+    assertEquals((await names()).sort(), ["b", "c", "d"]);
+    await Deno.remove(`${project}/stigmer/linked`);
+    await Deno.symlink(`${project}/elsewhere`, `${project}/stigmer/linked`);
+    assertEquals((await names()).sort(), ["b", "c", "e"]);
+  }),
+);

@@ -122,14 +122,16 @@ async function loadChecked(opts: ApplyOptions): Promise<CheckedProject> {
   const home = readEnvironment().home;
   const dataDir = await loadConfig().then((c) => c.local.dataDir, () => `${home}/data`);
   const files: Record<string, string> = {};
+  const listings: Record<string, string> = {};
   const project = await loadProject({
     dir: opts.dir,
     files: opts.file,
     onRead: (path, text) => (files[path] = text),
+    onListing: (dir, listing) => (listings[dir] = listing),
     codeMode: { protection: protectedFiles(home, dataDir) },
   });
   const checked = { project, notes: await localCheck(project.resources) };
-  if (cacheable) await writeCachedProject(checked, files);
+  if (cacheable) await writeCachedProject(checked, files, listings);
   return checked;
 }
 
