@@ -18,6 +18,7 @@ import { ResourceServiceDefinition } from "../src/rpc/gen/stigmer/v1/resource.ts
 import { DaemonServiceDefinition } from "../src/rpc/gen/stigmer/v1/daemon.ts";
 import { type PgCluster, startPgCluster } from "../tests/cloud/pg_cluster.ts";
 import { createToken, type ServerProcess, startServer } from "../tests/cloud/server_process.ts";
+import { hitCall, startHitCounter } from "../tests/helpers/hit_counter.ts";
 
 const args = Deno.args;
 const flag = (name: string) =>
@@ -34,14 +35,7 @@ const doc = (name: string, tasks: unknown[]) => ({
   document: { dsl: "1.0.0", namespace: "bench", name, version: "0.1.0" },
   do: tasks,
 });
-const call = (port: number, n: number) => ({
-  [`call${n}`]: {
-    call: "http",
-    input: { from: "${ $workflow.input }" },
-    with: { method: "get", endpoint: `http://127.0.0.1:${port}/hit/{run}/${n}` },
-    export: { as: `\${ $context + { c${n}: .n } }` },
-  },
-});
+const call = (port: number, n: number) => hitCall(port, n, `\${ $context + { c${n}: .n } }`);
 const workflows = (port: number) => [
   {
     kind: "Workflow",
@@ -240,10 +234,7 @@ export interface SharedBench {
 export async function measureShared(log = (line: string) => console.error(line)) {
   const tmp = await Deno.makeTempDir({ prefix: "stigmer-bench-shared-" });
   const cluster = await startPgCluster();
-  const counter = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    (req) => Response.json({ n: Number(new URL(req.url).pathname.split("/")[3]) }),
-  );
+  const counter = startHitCounter();
   const result: SharedBench = {
     lone: [],
     floor: [],
@@ -254,9 +245,9 @@ export async function measureShared(log = (line: string) => console.error(line))
   let base = 0;
   const backends: Backend[] = [];
   try {
-    const one = await backend(cluster, tmp, "one_server", 1, counter.addr.port);
+    const one = await backend(cluster, tmp, "one_server", 1, counter.port);
     backends.push(one);
-    const three = await backend(cluster, tmp, "three_servers", 3, counter.addr.port);
+    const three = await backend(cluster, tmp, "three_servers", 3, counter.port);
     backends.push(three);
     // Warm-up: every server has loaded the engine and opened its pool.
     await throughput(one, [0], "work", base += 10_000);

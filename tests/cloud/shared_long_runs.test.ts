@@ -11,6 +11,7 @@ import { QUEUE_SCHEMA, RUNS_QUEUE, RUNS_QUEUE_OPTIONS } from "../../src/executio
 import { PostgresStore } from "../../src/store/postgres_store.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { startPgCluster } from "./pg_cluster.ts";
+import { hitCall, startHitCounter } from "../helpers/hit_counter.ts";
 import { createToken, type ServerProcess, startServer } from "./server_process.ts";
 
 const RUNS = 4;
@@ -21,12 +22,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 Deno.test("shared servers: a run longer than the queue's cap on a job is relayed, never run twice at once", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "stigmer-shared-long-" });
   const cluster = await startPgCluster();
-  const hits = new Map<string, number>();
-  const counter = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-    const [, , run, n] = new URL(req.url).pathname.split("/");
-    hits.set(`${run}/${n}`, (hits.get(`${run}/${n}`) ?? 0) + 1);
-    return Response.json({ n: Number(n) });
-  });
+  const counter = startHitCounter();
+  const { hits } = counter;
   const servers: ServerProcess[] = [];
   const channels: Channel[] = [];
   let store: PostgresStore | undefined;
@@ -53,14 +50,7 @@ Deno.test("shared servers: a run longer than the queue's cap on a job is relayed
       channels.push(new Channel({ endpoint: `http://127.0.0.1:${server.port}`, token }));
     }
 
-    const port = counter.addr.port;
-    const call = (n: number) => ({
-      [`call${n}`]: {
-        call: "http",
-        input: { from: "${ $workflow.input }" },
-        with: { method: "get", endpoint: `http://127.0.0.1:${port}/hit/{run}/${n}` },
-      },
-    });
+    const call = (n: number) => hitCall(counter.port, n);
     await makeClient(channels[0], ResourceServiceDefinition).apply({
       org: "acme",
       resources: [{

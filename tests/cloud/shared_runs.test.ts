@@ -10,20 +10,14 @@ import { DaemonServiceDefinition } from "../../src/rpc/gen/stigmer/v1/daemon.ts"
 import { PostgresStore } from "../../src/store/postgres_store.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startPgCluster } from "./pg_cluster.ts";
+import { hitCall, startHitCounter } from "../helpers/hit_counter.ts";
 import { createToken, type ServerProcess, startServer } from "./server_process.ts";
 
 /** As the issue asks; each run's work is short (two loopback calls, a 1 s wait). */
 const EXECUTIONS = 300;
 
 function spec(port: number, wait: string) {
-  const call = (n: number) => ({
-    [`call${n}`]: {
-      call: "http",
-      input: { from: "${ $workflow.input }" },
-      with: { method: "get", endpoint: `http://127.0.0.1:${port}/hit/{run}/${n}` },
-      export: { as: `\${ $context + { c${n}: .n } }` },
-    },
-  });
+  const call = (n: number) => hitCall(port, n, `\${ $context + { c${n}: .n } }`);
   return {
     document: { dsl: "1.0.0", namespace: "tests", name: "shared", version: "0.1.0" },
     do: [
@@ -40,12 +34,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel through any server", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "stigmer-shared-runs-" });
   const cluster = await startPgCluster();
-  const hits = new Map<string, number>();
-  const counter = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-    const [, , run, n] = new URL(req.url).pathname.split("/");
-    hits.set(`${run}/${n}`, (hits.get(`${run}/${n}`) ?? 0) + 1);
-    return Response.json({ n: Number(n) });
-  });
+  const counter = startHitCounter();
+  const { hits } = counter;
   const servers: ServerProcess[] = [];
   const channels: Channel[] = [];
   let store: PostgresStore | undefined;
@@ -82,12 +72,12 @@ Deno.test("shared servers: runs survive a server SIGKILL; Watch and Cancel throu
         {
           kind: "Workflow",
           name: "shared",
-          specJson: JSON.stringify(spec(counter.addr.port, "PT1S")),
+          specJson: JSON.stringify(spec(counter.port, "PT1S")),
         },
         {
           kind: "Workflow",
           name: "long",
-          specJson: JSON.stringify(spec(counter.addr.port, "PT60S")),
+          specJson: JSON.stringify(spec(counter.port, "PT60S")),
         },
       ],
     });

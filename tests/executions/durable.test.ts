@@ -5,6 +5,7 @@
 // died may have been made twice.
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals } from "../helpers/assert.ts";
+import { startHitCounter } from "../helpers/hit_counter.ts";
 import {
   alive,
   applyProject,
@@ -64,16 +65,11 @@ function tenTasks(port: number): string {
 Deno.test(
   `durable: ${RUNS} runs of 10 tasks complete through ${KILLS} daemon SIGKILLs, each completed call made once`,
   withExecutionHome(async (home) => {
-    const hits = new Map<string, number>();
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-      const [, , run, n] = new URL(req.url).pathname.split("/");
-      const key = `${run}/${n}`;
-      hits.set(key, (hits.get(key) ?? 0) + 1);
-      return Response.json({ n: Number(n) });
-    });
+    const server = startHitCounter();
+    const { hits } = server;
     try {
       const dir = await writeProject(home, "durable", {
-        "durable.yaml": tenTasks(server.addr.port),
+        "durable.yaml": tenTasks(server.port),
       });
       await applyProject(home, dir);
 
