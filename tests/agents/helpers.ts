@@ -64,3 +64,19 @@ spec:
 ${spec.replace(/^\n/, "").replace(/^/gm, "  ")}
 `;
 }
+
+/** An agent with the real filesystem MCP server (from npm) on `dir`: it may list and read. */
+export function filesystemAgent(name: string, dir: string, extra = ""): string {
+  return agentManifest(
+    name,
+    `
+instructions: You read files for the user.
+mcpServers:
+  - name: files
+    stdio:
+      command: npx
+      args: ["-y", "${FILESYSTEM_SERVER}", "${dir}"]
+    enabledTools: [list_directory, read_text_file]
+${extra}`,
+  );
+}

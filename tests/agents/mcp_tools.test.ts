@@ -17,22 +17,7 @@ import {
   startScriptedModel,
   toolResults,
 } from "../helpers/scripted_model.ts";
-import { agentManifest, assertNoneLeft, FILESYSTEM_SERVER } from "./helpers.ts";
-
-function filesystemAgent(name: string, dir: string, extra = ""): string {
-  return agentManifest(
-    name,
-    `
-instructions: You read files for the user.
-mcpServers:
-  - name: files
-    stdio:
-      command: npx
-      args: ["-y", "${FILESYSTEM_SERVER}", "${dir}"]
-    enabledTools: [list_directory, read_text_file]
-${extra}`,
-  );
-}
+import { agentManifest, assertNoneLeft, filesystemAgent } from "./helpers.ts";
 
 /** List the directory, read the first file it lists, answer with its first line. */
 function readerScript(dir: string) {

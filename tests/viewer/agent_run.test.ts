@@ -11,7 +11,7 @@ import {
   writeProject,
 } from "../executions/helpers.ts";
 import { type SeenMessage, startScriptedModel, toolResults } from "../helpers/scripted_model.ts";
-import { agentManifest, FILESYSTEM_SERVER } from "../agents/helpers.ts";
+import { filesystemAgent } from "../agents/helpers.ts";
 import { launchBrowser, screenshot, viewerLink, waitInPage } from "./helpers.ts";
 
 // Functions run in the page (waitForFunction, $eval) see its DOM; Deno's types have no DOM.
@@ -54,18 +54,7 @@ Deno.test({
     const chromium = await launchBrowser();
     try {
       const dir = await writeProject(home, "agents", {
-        "reader.yaml": agentManifest(
-          "reader",
-          `
-instructions: You read files for the user.
-mcpServers:
-  - name: files
-    stdio:
-      command: npx
-      args: ["-y", "${FILESYSTEM_SERVER}", "${files}"]
-    enabledTools: [list_directory, read_text_file]
-`,
-        ),
+        "reader.yaml": filesystemAgent("reader", files),
       });
       await applyProject(home, dir);
       const { page } = chromium;
