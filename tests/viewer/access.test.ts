@@ -8,11 +8,11 @@ import {
   applyProject,
   assertExit,
   executionHome,
+  waitUntil,
   workflowManifest,
   writeProject,
 } from "../executions/helpers.ts";
 import { launchBrowser, viewerLink, waitInPage } from "./helpers.ts";
-import { waitUntil } from "../executions/helpers.ts";
 
 const waitUntilTrue = (what: string, check: () => boolean) =>
   waitUntil(what, () => check() || undefined, 30_000);
