@@ -57,15 +57,12 @@ export async function parseConfigFile(
   path: string,
   text: string,
 ): Promise<{ file: ConfigFile; warnings: string[] }> {
-  const { LineCounter, parseDocument, isMap } = await import("yaml");
-  const { configSchema, KNOWN_KEYS } = await lazyImport<typeof import("./schema.ts")>(
-    "./schema.ts",
-    import.meta.url,
-  );
-  const { locate, keyPath } = await lazyImport<typeof import("./yaml_locate.ts")>(
-    "./yaml_locate.ts",
-    import.meta.url,
-  );
+  const [{ LineCounter, parseDocument, isMap }, { configSchema, KNOWN_KEYS }, { locate, keyPath }] =
+    await Promise.all([
+      import("yaml"),
+      lazyImport<typeof import("./schema.ts")>("./schema.ts", import.meta.url),
+      lazyImport<typeof import("./yaml_locate.ts")>("./yaml_locate.ts", import.meta.url),
+    ]);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {

@@ -18,6 +18,9 @@ import {
 } from "../../rpc/gen/stigmer/v1/resource.ts";
 import { colors, formatTable, info, printJson, success, warn, writeOut } from "../output.ts";
 import { displayPath } from "../../project/paths.ts";
+import { loadConfig } from "../../config/config.ts";
+import { protectedFiles } from "../../config/paths.ts";
+import { readEnvironment } from "../../config/environment.ts";
 
 export interface ApplyOptions {
   dir?: string;
@@ -42,14 +45,13 @@ function describeSource(project: LoadedProject): string {
  * for the backend to resolve in its apply transaction.
  */
 async function localCheck(resources: DeclaredResource[]): Promise<string[]> {
-  const { checkBatch } = await lazyImport<typeof import("../../project/batch.ts")>(
-    "../../project/batch.ts",
-    import.meta.url,
-  );
-  const { batchSizeDiagnostics } = await lazyImport<typeof import("../../project/batch_size.ts")>(
-    "../../project/batch_size.ts",
-    import.meta.url,
-  );
+  const [{ checkBatch }, { batchSizeDiagnostics }] = await Promise.all([
+    lazyImport<typeof import("../../project/batch.ts")>("../../project/batch.ts", import.meta.url),
+    lazyImport<typeof import("../../project/batch_size.ts")>(
+      "../../project/batch_size.ts",
+      import.meta.url,
+    ),
+  ]);
   const checked = checkBatch(resources);
   const errors = [...checked.errors, ...batchSizeDiagnostics(resources)];
   const unresolved = checked.unresolved;
@@ -67,14 +69,16 @@ async function relocate(
   diagnostic: Diagnostic,
   resources: DeclaredResource[],
 ): Promise<Diagnostic> {
-  const { locateInManifest } = await lazyImport<typeof import("../../project/manifest.ts")>(
-    "../../project/manifest.ts",
-    import.meta.url,
-  );
-  const { parseKeyPath } = await lazyImport<typeof import("../../model/problems.ts")>(
-    "../../model/problems.ts",
-    import.meta.url,
-  );
+  const [{ locateInManifest }, { parseKeyPath }] = await Promise.all([
+    lazyImport<typeof import("../../project/manifest.ts")>(
+      "../../project/manifest.ts",
+      import.meta.url,
+    ),
+    lazyImport<typeof import("../../model/problems.ts")>(
+      "../../model/problems.ts",
+      import.meta.url,
+    ),
+  ]);
   const resource = resources.find((r) =>
     r.source.file === diagnostic.file && r.source.line === diagnostic.line
   );
@@ -104,18 +108,6 @@ async function loadChecked(opts: ApplyOptions): Promise<CheckedProject> {
   if (cached) return cached;
   const { loadProject } = await lazyImport<typeof import("../../project/project.ts")>(
     "../../project/project.ts",
-    import.meta.url,
-  );
-  const { loadConfig } = await lazyImport<typeof import("../../config/config.ts")>(
-    "../../config/config.ts",
-    import.meta.url,
-  );
-  const { protectedFiles } = await lazyImport<typeof import("../../config/paths.ts")>(
-    "../../config/paths.ts",
-    import.meta.url,
-  );
-  const { readEnvironment } = await lazyImport<typeof import("../../config/environment.ts")>(
-    "../../config/environment.ts",
     import.meta.url,
   );
   // A broken config.yaml is reported by the commands that use it; a dry run still checks.

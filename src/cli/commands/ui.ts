@@ -5,8 +5,7 @@ import { connectBackend, resolveSelection } from "../backend.ts";
 import { withBackend } from "../rpc_errors.ts";
 import { makeClient } from "../../client/grpc_fetch.ts";
 import { DaemonServiceDefinition } from "../../rpc/gen/stigmer/v1/daemon.ts";
-import { StigmerError } from "../../errors.ts";
-import { RemoteError } from "../../errors.ts";
+import { RemoteError, StigmerError } from "../../errors.ts";
 import { Status } from "../../rpc/status.ts";
 import { info, warn, writeOut } from "../output.ts";
 
