@@ -197,7 +197,10 @@ export async function runDaemon(argv: string[]): Promise<number> {
     runtime.openViewer = async () => {
       if (shuttingDown) throw new Error("the daemon is stopping");
       if (!viewer) {
-        const starting = import("../viewer/server.ts").then(async ({ startViewer }) => {
+        const starting = lazyImport<typeof import("../viewer/server.ts")>(
+          "../viewer/server.ts",
+          import.meta.url,
+        ).then(async ({ startViewer }) => {
           const started = await startViewer({
             store,
             executions,

@@ -1,6 +1,7 @@
 // The DSL's JSON Schema check: the validator scripts/gen_workflow_schema.ts compiled from
 // schema/workflow.yaml, loaded on first use (~0.1 s to parse its 400 kB), with ajv's raw
 // errors reworded into a few sentences at paths like "do/0/fetch/with".
+import { lazyImport } from "../../lazy_import.ts";
 import type { WorkflowProblem } from "../errors.ts";
 
 interface SchemaError {
@@ -18,9 +19,10 @@ let loading: Promise<Validator> | undefined;
 
 /** Loads the schema's validator (once); later calls resolve at once. */
 export function loadWorkflowSchema(): Promise<void> {
-  loading ??= import("./workflow_validator.gen.ts").then((module) =>
-    validator = module.default as Validator
-  );
+  loading ??= lazyImport<typeof import("./workflow_validator.gen.ts")>(
+    "./workflow_validator.gen.ts",
+    import.meta.url,
+  ).then((module) => validator = module.default as Validator);
   return loading.then(() => {});
 }
 
