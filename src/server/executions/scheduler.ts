@@ -4,12 +4,13 @@
 // run that long after loading) and `schedule.on` (a run per consumed set of events, whose
 // input is the array of those events). Schedules are loaded from the store at start and
 // again for an organization whenever its workflows are applied or deleted.
-import { lazyImport } from "../../lazy_import.ts";
 import type { Resource } from "../../model/resource.ts";
 import type { ResourceStore } from "../../store/store.ts";
 import type { CloudEvent } from "../../engine/mod.ts";
 import { compileStrategy, Consumption, Correlations } from "../../engine/tasks/listen.ts";
 import { parseDuration } from "../../engine/durations.ts";
+// jq.ts is light; the WebAssembly jq itself loads only in loadJq.
+import { loadJq } from "../../engine/jq.ts";
 import type { EventBus } from "./event_bus.ts";
 import type { ExecutionManager } from "./manager.ts";
 
@@ -150,12 +151,7 @@ export class Scheduler {
       if (problems.length > 0) {
         throw new Error(problems.map((p) => `${p.path}: ${p.message}`).join("; "));
       }
-      if (needsJq) {
-        await (await lazyImport<typeof import("../../engine/jq.ts")>(
-          "../../engine/jq.ts",
-          import.meta.url,
-        )).loadJq();
-      }
+      if (needsJq) await loadJq();
       const fresh = () => new Consumption(strategy, new Correlations(null, {}));
       let consumption = fresh();
       let batch: CloudEvent[] = [];

@@ -2,6 +2,7 @@ import { lazyImport } from "../../../lazy_import.ts";
 import { loadConfig } from "../../../config/config.ts";
 import { readEnvironment } from "../../../config/environment.ts";
 import { readCredentials } from "../../../config/credentials.ts";
+import { dataPaths } from "../../../config/paths.ts";
 import {
   checkBackendType,
   findCloudOrganization,
@@ -73,10 +74,6 @@ interface DaemonState {
 async function localDaemonState(dataDir: string): Promise<DaemonState> {
   const { probe, endpointOf } = await lazyImport<typeof import("../../../client/daemon/probe.ts")>(
     "../../../client/daemon/probe.ts",
-    import.meta.url,
-  );
-  const { dataPaths } = await lazyImport<typeof import("../../../config/paths.ts")>(
-    "../../../config/paths.ts",
     import.meta.url,
   );
   const result = await probe(dataPaths(dataDir));
